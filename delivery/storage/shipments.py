@@ -1,0 +1,223 @@
+"""Shipment storage: leases for background work, idempotent event recording, bookings.
+
+Implements the scheduler's ports (`TrackingStore`, `BookingStore`) on tortoise-orm.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from tortoise.expressions import F, Q
+from tortoise.transactions import in_transaction
+
+from couriers import Address, Booking, PickupRequest, Status, TrackingEvent
+from delivery.domain.masking import phone_tail
+from delivery.domain.timeline import merge_events, next_status
+from delivery.storage.database import dialect
+from delivery.storage.models import Shipment, ShipmentEvent
+from scheduler import BookingTask, PollTask, ShipmentState
+
+__all__ = ["ShipmentRepository", "event_key", "to_domain_event"]
+
+_TERMINAL = [s.value for s in Status if s.terminal]
+
+
+def event_key(event: TrackingEvent) -> str:
+    """Stored form of the event identity (design.md): a digest, so it fits an indexed column."""
+    return hashlib.sha256("\x1f".join(event.key).encode()).hexdigest()
+
+
+def to_domain_event(row: ShipmentEvent, tracking_number: str) -> TrackingEvent:
+    return TrackingEvent(
+        tracking_number, row.time, Status(row.status), row.raw_code, row.description, row.location
+    )
+
+
+class ShipmentRepository:
+    """One instance per service; every method is its own unit of work."""
+
+    def __init__(self, *, hall: Address, pickup_window: timedelta, first_poll_delay: timedelta) -> None:
+        self._hall = hall
+        self._pickup_window = pickup_window
+        self._first_poll_delay = first_poll_delay
+
+    # -- leases ------------------------------------------------------------------------------------
+
+    async def _claim(self, due: Q, order: str, now: datetime, limit: int, lease: timedelta) -> list[Shipment]:
+        """Lease up to `limit` due rows. On PostgreSQL the candidate rows are locked with SKIP LOCKED,
+        so replicas claiming at the same moment take disjoint sets; the conditional update re-checks
+        the lease so a stale candidate is never double-claimed on any database."""
+        claim_id = uuid.uuid4().hex
+        free = Q(lease_until__isnull=True) | Q(lease_until__lt=now)
+        async with in_transaction():
+            query = Shipment.filter(due & free).order_by(order, "id").limit(limit)
+            if dialect() == "postgres":
+                query = query.select_for_update(skip_locked=True)
+            ids = await query.values_list("id", flat=True)
+            if not ids:
+                return []
+            await Shipment.filter(Q(id__in=list(ids)) & free).update(
+                lease_owner=claim_id, lease_until=now + lease
+            )
+        return await Shipment.filter(id__in=list(ids), lease_owner=claim_id).order_by(order, "id")
+
+    async def claim_due_polls(self, now: datetime, limit: int, lease: timedelta) -> list[PollTask]:
+        due = Q(tracking_number__isnull=False) & ~Q(status__in=_TERMINAL) & Q(next_poll_at__lte=now)
+        rows = await self._claim(due, "next_poll_at", now, limit, lease)
+        return [
+            PollTask(r.id, r.carrier, r.tracking_number or "", phone_tail(r.recipient_phone)) for r in rows
+        ]
+
+    async def claim_due_bookings(self, now: datetime, limit: int, lease: timedelta) -> list[BookingTask]:
+        due = Q(status=Status.PENDING.value, tracking_number__isnull=True, next_attempt_at__lte=now)
+        rows = await self._claim(due, "next_attempt_at", now, limit, lease)
+        return [self.booking_task(r, now) for r in rows]
+
+    def booking_task(self, row: Shipment, now: datetime) -> BookingTask:
+        recipient = Address(
+            row.recipient_name,
+            row.recipient_phone,
+            row.recipient_province,
+            row.recipient_city,
+            row.recipient_county,
+            row.recipient_address,
+        )
+        start = now + timedelta(minutes=30)
+        request = PickupRequest(row.order_id, self._hall, recipient, start, start + self._pickup_window)
+        return BookingTask(
+            row.id, row.carrier, request, phone_tail(row.recipient_phone), row.booking_attempts
+        )
+
+    # -- bookings ----------------------------------------------------------------------------------
+
+    async def record_booking(self, shipment_id: int, booking: Booking, *, now: datetime) -> None:
+        await Shipment.filter(id=shipment_id).update(
+            tracking_number=booking.tracking_number,
+            booked_at=now,
+            last_error=None,
+            next_attempt_at=None,
+            booking_attempts=F("booking_attempts") + 1,
+            lease_owner=None,
+            lease_until=None,
+            next_poll_at=now + self._first_poll_delay,
+        )
+        await Shipment.filter(id=shipment_id, status=Status.PENDING.value).update(
+            status=Status.INFO_RECEIVED.value
+        )
+
+    async def record_booking_failure(
+        self, shipment_id: int, error: str, *, retry_at: datetime | None
+    ) -> None:
+        await Shipment.filter(id=shipment_id).update(
+            last_error=error[:2000],
+            next_attempt_at=retry_at,
+            booking_attempts=F("booking_attempts") + 1,
+            lease_owner=None,
+            lease_until=None,
+        )
+
+    # -- tracking ----------------------------------------------------------------------------------
+
+    async def record_events(
+        self, shipment_id: int, events: Sequence[TrackingEvent], *, source: str, now: datetime
+    ) -> ShipmentState:
+        async with in_transaction():
+            query = Shipment.filter(id=shipment_id)
+            if dialect() == "postgres":
+                # Serialize writers of one shipment (a push and a poll at once) so status is derived
+                # from the complete timeline.
+                query = query.select_for_update()
+            shipment = await query.get()
+            stored = await ShipmentEvent.filter(shipment_id=shipment_id)
+            known = {row.event_key for row in stored}
+            fresh: dict[str, TrackingEvent] = {}
+            for event in events:
+                key = event_key(event)
+                if key not in known:
+                    fresh.setdefault(key, event)
+            if fresh:
+                await ShipmentEvent.bulk_create(
+                    [
+                        ShipmentEvent(
+                            shipment_id=shipment_id,
+                            event_key=key,
+                            time=e.time,
+                            status=e.status.value,
+                            raw_code=e.raw_code,
+                            description=e.description,
+                            location=e.location,
+                            source=source,
+                        )
+                        for key, e in fresh.items()
+                    ]
+                )
+            number = shipment.tracking_number or ""
+            timeline = merge_events((to_domain_event(r, number) for r in stored), fresh.values())
+            shipment.status = next_status(Status(shipment.status), timeline).value
+            if timeline:
+                shipment.last_event_at = max(e.time for e in timeline)
+            if source == "push" and events:
+                shipment.last_push_at = now
+            if source == "poll":
+                shipment.last_checked_at = now
+                shipment.poll_failures = 0
+            await shipment.save(
+                update_fields=[
+                    "status",
+                    "last_event_at",
+                    "last_push_at",
+                    "last_checked_at",
+                    "poll_failures",
+                    "updated_at",
+                ]
+            )
+        return _state(shipment)
+
+    async def record_poll_failure(self, shipment_id: int, error: str) -> ShipmentState:
+        await Shipment.filter(id=shipment_id).update(
+            poll_failures=F("poll_failures") + 1, last_error=error[:2000]
+        )
+        return _state(await Shipment.get(id=shipment_id))
+
+    async def schedule_poll(self, shipment_id: int, next_poll_at: datetime | None, *, expire: bool) -> None:
+        """After a poll: set the next poll time and release the poller's lease."""
+        await Shipment.filter(id=shipment_id).update(
+            next_poll_at=next_poll_at, lease_owner=None, lease_until=None
+        )
+        if expire:
+            await self._expire(shipment_id)
+
+    async def reschedule_poll(self, shipment_id: int, next_poll_at: datetime | None, *, expire: bool) -> None:
+        """After a push: move the next poll without touching a lease a poller may hold."""
+        await Shipment.filter(id=shipment_id).update(next_poll_at=next_poll_at)
+        if expire:
+            await self._expire(shipment_id)
+
+    async def _expire(self, shipment_id: int) -> None:
+        await (
+            Shipment.filter(id=shipment_id).exclude(status__in=_TERMINAL).update(status=Status.EXPIRED.value)
+        )
+
+    async def state(self, shipment_id: int) -> ShipmentState:
+        return _state(await Shipment.get(id=shipment_id))
+
+    async def find_by_tracking_number(self, carrier: str, tracking_number: str) -> Shipment | None:
+        return await Shipment.filter(carrier=carrier, tracking_number=tracking_number).first()
+
+    async def timeline(self, shipment: Shipment) -> list[TrackingEvent]:
+        rows = await ShipmentEvent.filter(shipment_id=shipment.id)
+        return merge_events((to_domain_event(r, shipment.tracking_number or "") for r in rows), ())
+
+
+def _state(shipment: Shipment) -> ShipmentState:
+    return ShipmentState(
+        shipment.id,
+        Status(shipment.status),
+        shipment.booked_at,
+        shipment.last_event_at,
+        shipment.last_push_at,
+        shipment.poll_failures,
+    )
