@@ -18,7 +18,7 @@ from couriers import Address, Courier, registry
 from delivery.config import Settings
 from delivery.services.certificates import CertificateService, Issuer
 from delivery.services.pushes import PushIngest
-from delivery.storage.database import close_database, open_database
+from delivery.storage.database import database
 from delivery.storage.shipments import ShipmentRepository
 from delivery.web import certificates_api, health, tracking_api, webhooks
 from delivery.web.errors import error_middleware
@@ -49,9 +49,8 @@ def create_app(settings: Settings, *, run_jobs: bool = True) -> web.Application:
 async def _database(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    await open_database(settings.database_url, upgrade=True)
-    yield
-    await close_database()
+    async with database(settings.database_url, upgrade=True):
+        yield
 
 
 def build_couriers(settings: Settings) -> dict[str, Courier]:

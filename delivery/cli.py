@@ -124,15 +124,12 @@ def _migrate(args: argparse.Namespace, settings: Settings) -> int:
 def _token_create(args: argparse.Namespace, settings: Settings) -> int:
     from delivery.domain.roles import Role
     from delivery.services.tokens import create_token
-    from delivery.storage.database import close_database, open_database
+    from delivery.storage.database import database
 
     async def run() -> str:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        await open_database(settings.database_url)
-        try:
+        async with database(settings.database_url):
             return await create_token(Role(args.role), args.name)
-        finally:
-            await close_database()
 
     token = asyncio.run(run())
     print(f"created a {args.role} token; it is shown only once:")

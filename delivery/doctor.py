@@ -13,7 +13,7 @@ async def run_doctor(settings: Settings) -> int:
     from certificates import CertificateError, ensure_dev_keys, find_cjk_font, load_types
     from delivery.app import build_couriers, issuer_of, templates_dir
     from delivery.cli import _redact
-    from delivery.storage.database import close_database, dialect, open_database
+    from delivery.storage.database import database, dialect
 
     failures = 0
 
@@ -25,9 +25,8 @@ async def run_doctor(settings: Settings) -> int:
     report(True, "data directory", str(settings.data_dir))
     try:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        await open_database(settings.database_url)
-        report(True, "database", f"{_redact(settings.database_url)} ({dialect()}, schema up to date)")
-        await close_database()
+        async with database(settings.database_url):
+            report(True, "database", f"{_redact(settings.database_url)} ({dialect()}, schema up to date)")
     except Exception as e:
         report(False, "database", f"{_redact(settings.database_url)}: {e}")
     certs = settings.section("certificates")

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 from tortoise import Tortoise, connections
 from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.context import TortoiseContext
 from tortoise.migrations.api import migrate
 
-__all__ = ["close_database", "connection", "dialect", "open_database", "tortoise_config", "upgrade_schema"]
+__all__ = ["connection", "database", "dialect", "tortoise_config", "upgrade_schema"]
 
 APP = "models"
 _current_connection = "sqlite"
@@ -50,16 +53,23 @@ async def upgrade_schema(url: str) -> None:
     await Tortoise.close_connections()
 
 
-async def open_database(url: str, *, upgrade: bool = True) -> None:
+@asynccontextmanager
+async def database(url: str, *, upgrade: bool = True) -> AsyncIterator[TortoiseContext]:
+    """The database for the duration of the block, schema upgraded first.
+
+    The context tortoise returns is closed explicitly: aiohttp may run an app's cleanup in another task
+    than its startup, where tortoise's context variable would not find it, leaving connections (and
+    aiosqlite's non-daemon threads) open.
+    """
     global _current_connection
     _current_connection = _connection_name(url)
     if upgrade:
         await upgrade_schema(url)
-    await Tortoise.init(config=tortoise_config(url))
-
-
-async def close_database() -> None:
-    await Tortoise.close_connections()
+    ctx = await Tortoise.init(config=tortoise_config(url))
+    try:
+        yield ctx
+    finally:
+        await ctx.close_connections()
 
 
 def connection() -> BaseDBAsyncClient:

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from couriers import Address
-from delivery.storage.database import close_database, open_database
+from delivery.storage.database import database
 from delivery.storage.models import Certificate, Shipment
 from delivery.storage.shipments import ShipmentRepository
 
@@ -18,13 +18,10 @@ HALL = Address("窗口", "057188880000", "浙江省", "杭州市", "上城区", 
 
 @pytest.fixture
 async def repo(database_url: str) -> AsyncIterator[ShipmentRepository]:
-    await open_database(database_url)
-    try:
+    async with database(database_url):
         yield ShipmentRepository(
             hall=HALL, pickup_window=timedelta(hours=2), first_poll_delay=timedelta(minutes=30)
         )
-    finally:
-        await close_database()
 
 
 async def make_shipments(count: int, **fields: object) -> list[int]:
