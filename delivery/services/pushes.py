@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 
-from couriers import Courier, CourierError, InboundPush, PushOutcome, PushRejected, TrackingEvent
+from couriers import Courier, InboundPush, PushOutcome, PushRejected, TrackingEvent
 from delivery.storage.models import WebhookInbox
 from delivery.storage.shipments import ShipmentRepository
 from scheduler import PollIntervals, plan_next_poll
@@ -74,7 +74,7 @@ class PushIngest:
                 await WebhookInbox.filter(id=row.id).update(
                     processed_at=datetime.now(UTC), last_error=f"dropped: {e!r}"
                 )
-            except (CourierError, Exception) as e:
+            except Exception as e:
                 log.warning("replaying push %s failed: %s", row.id, e)
                 await WebhookInbox.filter(id=row.id).update(
                     attempts=row.attempts + 1, last_error=repr(e)[:2000]
