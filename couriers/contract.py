@@ -35,7 +35,11 @@ class Address:
 
 @dataclass(frozen=True, slots=True)
 class PickupRequest:
-    """`order_id` is our idempotency key: booking the same order id twice yields the same booking."""
+    """`order_id` is our idempotency key: booking the same order id twice yields the same booking.
+
+    `callback_url` is where the service receives this carrier's pushes (`/webhooks/<code>`); adapters whose
+    booking API takes a callback (Kuaidi100's border API) send it, others ignore it.
+    """
 
     order_id: str
     sender: Address
@@ -44,6 +48,7 @@ class PickupRequest:
     window_end: datetime
     description: str = "证照"
     weight_kg: float = 0.2
+    callback_url: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +73,10 @@ class TrackResult:
 
 @dataclass(frozen=True, slots=True)
 class InboundPush:
-    """A webhook request as the service received it, stripped of the web framework."""
+    """A webhook request as the service received it, stripped of the web framework.
+
+    `path_tail` is what followed `/webhooks/<code>` in the URL, leading slash included ("" or "/<secret>").
+    """
 
     path_tail: str
     headers: Mapping[str, str]
@@ -84,6 +92,8 @@ class PushOutcome:
     ack_body: bytes
     ack_content_type: str = "application/json"
     ack_status: int = 200
+    #: Numbers the carrier stopped pushing (Kuaidi100's `abort`) that the service should subscribe again.
+    resubscribe: Sequence[str] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +128,14 @@ class Courier(abc.ABC):
     @abc.abstractmethod
     async def track(self, queries: Sequence[TrackQuery]) -> list[TrackResult]:
         """Current timeline of each number; batches to the carrier's limit internally."""
+
+    def webhook_path(self) -> str:
+        """What follows `/webhooks/<code>` in the URL this carrier pushes to ("" or "/<secret>").
+
+        Carriers that sign nothing (SF Express) are authenticated by a secret path segment; the service
+        builds callback URLs with it and `certpost doctor` shows the full URL to register with the carrier.
+        """
+        return ""
 
     async def subscribe(self, query: TrackQuery, callback_url: str) -> None:  # noqa: B027 - optional hook
         """Ask the carrier to push events for this number to `callback_url` (no-op without push)."""

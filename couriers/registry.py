@@ -33,6 +33,9 @@ __all__ = [
 #: Adapters shipped with certpost, by dotted path `module:attribute` (imported on first use).
 BUILTIN_COURIERS: Mapping[str, str] = {
     "sandbox": "couriers.sandbox:SandboxCourier",
+    "sf_express": "couriers.sf_express:SFExpressCourier",
+    "ems": "couriers.ems:EMSCourier",
+    "kuaidi100": "couriers.kuaidi100:Kuaidi100Courier",
 }
 
 #: Entry-point group third-party packages use to add adapters: `code = "package.module:AdapterClass"`.

@@ -11,7 +11,7 @@ REPO = Path(__file__).resolve().parents[3]
 PROBE = """
 import sys
 import couriers
-assert couriers.available() == ["sandbox"], couriers.available()
+assert couriers.available() == ["ems", "kuaidi100", "sandbox", "sf_express"], couriers.available()
 assert "couriers.sandbox" not in sys.modules, "listing imported the adapter"
 assert "aiohttp" not in sys.modules, "importing the library imported aiohttp"
 cls = couriers.get("sandbox")
