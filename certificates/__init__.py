@@ -21,11 +21,11 @@ from .errors import (
 )
 from .fonts import find_cjk_font
 from .identifier import DEV_ISSUER_CODE, LicenceIdentifier, make_identifier, parse_identifier
-from .keys import KeyMaterial, ensure_dev_keys, load_pem, load_pkcs12
+from .keys import KeyInfo, KeyMaterial, describe_key, ensure_dev_keys, load_pem, load_pkcs12
 from .producer import CertificateProducer
 from .render import render_pdf, seal_box
 from .samples import sample_document
-from .signing import load_signer, sign_pdf_bytes
+from .signing import TimestampError, load_signer, load_timestamper, sign_pdf_bytes
 from .types import CertificateType, FieldSpec, Layout, load_types
 from .verify import VerificationResult, verify_pdf
 
@@ -40,17 +40,21 @@ __all__ = [
     "FieldSpec",
     "FontMissingError",
     "IdentifierError",
+    "KeyInfo",
     "KeyMaterial",
     "KeyMaterialError",
     "Layout",
     "LicenceIdentifier",
     "TemplateError",
+    "TimestampError",
     "VerificationResult",
+    "describe_key",
     "ensure_dev_keys",
     "find_cjk_font",
     "load_pem",
     "load_pkcs12",
     "load_signer",
+    "load_timestamper",
     "load_types",
     "make_identifier",
     "parse_identifier",

@@ -27,7 +27,15 @@ from cryptography.x509.oid import NameOID
 
 from .errors import KeyMaterialError
 
-__all__ = ["Algorithm", "KeyMaterial", "ensure_dev_keys", "load_pem", "load_pkcs12"]
+__all__ = [
+    "Algorithm",
+    "KeyInfo",
+    "KeyMaterial",
+    "describe_key",
+    "ensure_dev_keys",
+    "load_pem",
+    "load_pkcs12",
+]
 
 Algorithm = Literal["ecdsa", "rsa"]
 PrivateKey = ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey
@@ -274,3 +282,38 @@ def load_pkcs12(
         passphrase,
         "pkcs12",
     )
+
+
+@dataclass(frozen=True)
+class KeyInfo:
+    """What an operator needs to know about the signing certificate in use."""
+
+    kind: str
+    subject: str
+    not_after: dt.datetime
+    algorithm: str
+
+
+def describe_key(material: KeyMaterial) -> KeyInfo:
+    """Read the signing certificate named by ``material`` (PEM or PKCS#12) for ``certpost doctor``."""
+    try:
+        if material.kind == "pkcs12":
+            _key, cert, _extra = pkcs12.load_key_and_certificates(
+                material.key_path.read_bytes(), material.passphrase
+            )
+            if cert is None:
+                raise KeyMaterialError(f"PKCS#12 file {material.key_path} holds no certificate")
+        else:
+            if material.cert_path is None:
+                raise KeyMaterialError("PEM key material needs a certificate file")
+            cert = x509.load_pem_x509_certificate(material.cert_path.read_bytes())
+    except (OSError, ValueError, TypeError) as e:
+        raise KeyMaterialError(f"cannot read the signing certificate: {e}") from e
+    public = cert.public_key()
+    if isinstance(public, ec.EllipticCurvePublicKey):
+        algorithm = f"ECDSA {public.curve.name}"
+    elif isinstance(public, rsa.RSAPublicKey):
+        algorithm = f"RSA {public.key_size}"
+    else:
+        algorithm = type(public).__name__
+    return KeyInfo(material.kind, cert.subject.rfc4514_string(), cert.not_valid_after_utc, algorithm)

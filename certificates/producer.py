@@ -17,12 +17,13 @@ from pathlib import Path
 from types import TracebackType
 
 from pyhanko.sign.signers.pdf_cms import Signer
+from pyhanko.sign.timestamps import TimeStamper
 
 from .document import CertificateDocument
 from .errors import CertificateError
 from .keys import KeyMaterial
 from .render import render_pdf, seal_box
-from .signing import load_signer, sign_pdf_bytes
+from .signing import load_signer, load_timestamper, sign_pdf_bytes
 from .typeset import register_fonts
 
 __all__ = ["CertificateProducer", "produce_in_process"]
@@ -32,6 +33,7 @@ __all__ = ["CertificateProducer", "produce_in_process"]
 class _Worker:
     signer: Signer | None
     font_path: Path
+    timestamper: TimeStamper | None = None
     failure: BaseException | None = None
 
 
@@ -40,8 +42,8 @@ class _Worker:
 _worker: _Worker | None = None
 
 
-def _init_worker(material: KeyMaterial, font_path: Path) -> None:
-    """Load the signer and font once per process.
+def _init_worker(material: KeyMaterial, font_path: Path, tsa_url: str | None = None) -> None:
+    """Load the signer, font and time-stamping client once per process.
 
     A failure is kept and reported by every call instead of raised here, which would break the whole pool
     and hide the cause behind ``BrokenProcessPool``.
@@ -49,9 +51,9 @@ def _init_worker(material: KeyMaterial, font_path: Path) -> None:
     global _worker
     try:
         register_fonts(font_path)
-        _worker = _Worker(load_signer(material), font_path)
+        _worker = _Worker(load_signer(material), font_path, load_timestamper(tsa_url))
     except Exception as e:
-        _worker = _Worker(None, font_path, e)
+        _worker = _Worker(None, font_path, None, e)
 
 
 def produce_in_process(doc: CertificateDocument) -> bytes:
@@ -61,15 +63,22 @@ def produce_in_process(doc: CertificateDocument) -> bytes:
     if _worker.failure is not None or _worker.signer is None:
         raise CertificateError(f"certificate worker could not start: {_worker.failure}") from _worker.failure
     pdf = render_pdf(doc, _worker.font_path)
-    return sign_pdf_bytes(pdf, _worker.signer, field_box=seal_box(doc.type))
+    return sign_pdf_bytes(pdf, _worker.signer, field_box=seal_box(doc.type), timestamper=_worker.timestamper)
 
 
 class CertificateProducer:
-    """Renders and signs certificates in ``workers`` processes; use ``async with`` or call :meth:`close`."""
+    """Renders and signs certificates in ``workers`` processes; use ``async with`` or call :meth:`close`.
 
-    def __init__(self, material: KeyMaterial, font_path: Path, workers: int = 1) -> None:
+    With ``tsa_url`` every signature carries an RFC 3161 timestamp from that authority (PAdES B-T).
+    """
+
+    def __init__(
+        self, material: KeyMaterial, font_path: Path, workers: int = 1, *, tsa_url: str | None = None
+    ) -> None:
         if workers < 1:
             raise ValueError("workers must be at least 1")
+        load_timestamper(tsa_url)  # a malformed URL is a start-up error, not one per certificate
+        self._tsa_url = tsa_url
         self._material = material
         self._font_path = Path(font_path)
         self._workers = workers
@@ -85,7 +94,7 @@ class CertificateProducer:
                 max_workers=self._workers,
                 mp_context=multiprocessing.get_context("spawn"),
                 initializer=_init_worker,
-                initargs=(self._material, self._font_path),
+                initargs=(self._material, self._font_path, self._tsa_url),
             )
         return self._pool
 

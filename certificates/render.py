@@ -11,6 +11,7 @@ smaller down to a floor, then refused: a clipped licence is worse than an error 
 
 from __future__ import annotations
 
+import functools
 import io
 from dataclasses import dataclass
 from pathlib import Path
@@ -285,13 +286,26 @@ def _draw_verification(canvas: Canvas, doc: CertificateDocument, fonts: FontSet,
     )
 
 
+_FIXED_WORDING = "扫码核验电子证照标识：年月日"  # printed on every certificate by this module
+
+
+@functools.lru_cache(maxsize=64)
+def _template_fonts(fonts: FontSet, kind: CertificateType, issuer_name: str) -> FontSet:
+    """``fonts`` with everything a type prints the same on each certificate in the template font."""
+    layout = kind.layout
+    wording = [kind.title, layout.holder_label, layout.holder_id_label, layout.seal_caption, issuer_name]
+    wording += [layout.preamble, layout.closing, _FIXED_WORDING, *(spec.label for spec in kind.fields)]
+    return fonts.for_template("".join(wording))
+
+
 def render_pdf(doc: CertificateDocument, font_path: Path) -> bytes:
     """Render ``doc`` to PDF bytes (CPU-bound: run it in the producer's worker processes, not on the loop)."""
-    fonts = register_fonts(Path(font_path))
+    fonts = _template_fonts(register_fonts(Path(font_path)), doc.type, doc.issuer_name)
     g = _geometry(doc.type.layout)
     buffer = io.BytesIO()
     # the initial font must be ours: reportlab's default (Helvetica) would be referenced but never embedded
     canvas = Canvas(buffer, pagesize=(g.width, g.height), pageCompression=1, initialFontName=fonts.cjk)
+    fonts.reserve(canvas)
     canvas.setTitle(doc.type.name)
     canvas.setAuthor(doc.issuer_name)
     canvas.setSubject(doc.identifier)

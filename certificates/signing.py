@@ -1,31 +1,27 @@
-"""PAdES signing of rendered certificates with pyHanko.
+"""PAdES signing of rendered certificates: pyHanko's signer and CMS, our own single-pass PDF update.
 
-Synchronous on purpose: pyHanko's ``sign_pdf`` runs its own event loop (``asyncio.run``) and therefore
-cannot be called from a running loop. It is called in the producer's worker processes, which have no loop;
-async code reaches it only through :class:`certificates.producer.CertificateProducer`.
+The signature field, its empty appearance and the signature dictionary are appended by
+:mod:`certificates.pdf_signature`; the CMS container (PAdES signed attributes, optional RFC 3161 token) is
+pyHanko's (:mod:`certificates.pades_cms`). Synchronous on purpose: pyHanko's signer is async and is driven by
+an event loop of our own, which cannot run inside a running loop. It is called in the producer's worker
+processes, which have no loop; async code reaches it only through
+:class:`certificates.producer.CertificateProducer`.
 """
 
 from __future__ import annotations
 
-import io
-
-from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-from pyhanko.sign import fields, signers
 from pyhanko.sign.signers.pdf_cms import Signer, SimpleSigner
-from pyhanko.stamp.static import StaticStampStyle
+from pyhanko.sign.timestamps import HTTPTimeStamper, TimeStamper, TimestampRequestError
 
-from .errors import KeyMaterialError
+from .errors import CertificateError, KeyMaterialError
 from .keys import KeyMaterial
 from .loopguard import ensure_no_running_loop
+from .pades_cms import pades_cms
+from .pdf_signature import SignatureAppearance, append_signature
 
-__all__ = ["SIGNATURE_FIELD", "load_signer", "sign_pdf_bytes"]
+__all__ = ["SIGNATURE_FIELD", "TimestampError", "load_signer", "load_timestamper", "sign_pdf_bytes"]
 
 SIGNATURE_FIELD = "IssuerSignature"
-
-# An appearance that draws nothing: the widget still gets the /AP stream viewers and PDF/A expect, and the
-# seal printed underneath stays visible instead of being covered by pyHanko's default text box (whose
-# Courier font would also be the document's only non-embedded font).
-_TRANSPARENT = StaticStampStyle(border_width=0, background=None)
 
 
 def load_signer(material: KeyMaterial) -> SimpleSigner:
@@ -50,6 +46,36 @@ def load_signer(material: KeyMaterial) -> SimpleSigner:
     return signer
 
 
+class TimestampError(CertificateError):
+    """The time-stamping authority could not be reached or refused the request (PAdES B-T needs it)."""
+
+
+_TSA_TIMEOUT = 10  # seconds; a clerk waits for this, and a TSA that slow is better reported than waited on
+_TOKEN_ROOM = 12_000  # bytes kept free for a TSA's token: its certificates vary by authority
+
+
+def load_timestamper(url: str | None) -> TimeStamper | None:
+    """An RFC 3161 client for ``url`` (``signing.tsa_url``), or ``None`` when no TSA is configured."""
+    if not url or not url.strip():
+        return None
+    if not url.startswith(("http://", "https://")):
+        raise CertificateError(f"signing.tsa_url {url!r} must be an http:// or https:// URL")
+    return HTTPTimeStamper(url.strip(), timeout=_TSA_TIMEOUT)
+
+
+def _bytes_reserved(signer: Signer, timestamper: TimeStamper | None) -> int:
+    """Room for the CMS container, in hex digits, computed from the certificates instead of by a dry run.
+
+    pyHanko's default estimate signs everything twice (once to measure), which doubles the cost of every
+    certificate; the container's size is the certificates plus a bounded amount, so it is known upfront.
+    """
+    certs = [signer.signing_cert, *(signer.cert_registry or ())]
+    size = sum(len(cert.dump()) for cert in certs if cert is not None) + 2048
+    if timestamper is not None:
+        size += _TOKEN_ROOM
+    return 2 * size
+
+
 def sign_pdf_bytes(
     pdf: bytes,
     signer: Signer,
@@ -57,24 +83,23 @@ def sign_pdf_bytes(
     field_box: tuple[int, int, int, int] | None = None,
     reason: str = "电子证照签发",
     location: str | None = None,
+    timestamper: TimeStamper | None = None,
 ) -> bytes:
     """Return ``pdf`` with one PAdES (ETSI.CAdES.detached) signature appended as an incremental update.
 
     With ``field_box`` (x1, y1, x2, y2 on page 1, see :func:`certificates.render.seal_box`) the signature
     field is visible and sits on the drawn seal; its own appearance is left empty so the seal shows through.
-    Without it the signature is invisible.
+    Without it the signature is invisible. With ``timestamper`` the signature carries an RFC 3161 timestamp
+    token (PAdES B-T); a TSA failure raises :class:`TimestampError` and nothing is signed.
     """
     ensure_no_running_loop("sign_pdf_bytes")
-    meta = signers.PdfSignatureMetadata(
-        field_name=SIGNATURE_FIELD,
-        subfilter=fields.SigSeedSubFilter.PADES,
-        md_algorithm="sha256",
-        reason=reason,
-        location=location,
-    )
-    spec = fields.SigFieldSpec(sig_field_name=SIGNATURE_FIELD, on_page=0, box=field_box)
-    writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
-    pdf_signer = signers.PdfSigner(meta, signer=signer, new_field_spec=spec, stamp_style=_TRANSPARENT)
-    out = io.BytesIO()
-    pdf_signer.sign_pdf(writer, output=out)
-    return out.getvalue()
+    look = SignatureAppearance(SIGNATURE_FIELD, field_box, reason, location)
+
+    def container(digest: bytes) -> bytes:
+        return pades_cms(signer, digest, timestamper)
+
+    try:
+        return append_signature(pdf, look, _bytes_reserved(signer, timestamper), container)
+    except (TimestampRequestError, TimeoutError) as e:
+        cause = f" ({e.__cause__})" if e.__cause__ else ""
+        raise TimestampError(f"the time-stamping authority did not answer properly: {e}{cause}") from e

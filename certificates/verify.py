@@ -42,6 +42,11 @@ class VerificationResult:
     signer: str
     identifier: str | None
     problems: list[str] = field(default_factory=list)
+    timestamp: datetime | None = None
+    """The RFC 3161 time the issuer's signature was stamped at (PAdES B-T), ``None`` without a token."""
+    timestamp_authority: str = ""
+    timestamp_trusted: bool = False
+    """Whether the time-stamping authority chains to one of the trust roots given."""
 
     @property
     def ok(self) -> bool:
@@ -90,6 +95,18 @@ def _status_problems(status: PdfSignatureStatus) -> list[str]:
     return problems
 
 
+def _read_timestamp(status: PdfSignatureStatus, result: VerificationResult) -> None:
+    token = status.timestamp_validity
+    if token is None:
+        return
+    result.timestamp = token.timestamp
+    subject = token.signing_cert.subject
+    result.timestamp_authority = str(subject.native.get("common_name") or subject.human_friendly)
+    result.timestamp_trusted = token.intact and token.valid and token.trusted
+    if not (token.intact and token.valid):
+        result.problems.append("the signature's timestamp token does not match the signature")
+
+
 def _signer_name(status: PdfSignatureStatus) -> str:
     subject = status.signing_cert.subject.native
     return str(subject.get("common_name") or status.signing_cert.subject.human_friendly)
@@ -127,6 +144,7 @@ def verify_pdf(pdf: bytes, trust_roots: Sequence[Path]) -> VerificationResult:
     result.trusted = all(s.trusted for s in statuses) and len(statuses) == len(signatures)
     result.signed_at = first.signer_reported_dt
     result.signer = _signer_name(first)
+    _read_timestamp(first, result)
     for status in statuses:
         result.problems += _status_problems(status)
     byte_range = signatures[0].sig_object.get("/ByteRange")

@@ -14,19 +14,30 @@ from pathlib import Path
 
 from tortoise.transactions import in_transaction
 
-from certificates import CertificateDocument, CertificateProducer, CertificateType, make_identifier
+from certificates import (
+    CertificateDocument,
+    CertificateError,
+    CertificateProducer,
+    CertificateType,
+    make_identifier,
+)
 from couriers import Courier
 from delivery.domain.intake import NewCertificate
 from delivery.storage.models import Certificate, Shipment
 from delivery.storage.shipments import ShipmentRepository
 from scheduler import attempt_booking
 
-__all__ = ["CertificateService", "Conflict", "Issuer", "NotFound"]
+__all__ = ["MAX_READY_BATCH", "CertificateService", "Conflict", "Issuer", "NotFound", "ReadyOutcome"]
 
 log = logging.getLogger(__name__)
 
 #: Marks the lease a ready request holds while it books, so the retry job waits for it.
 _REQUEST_LEASE_OWNER = "ready-request"
+
+MAX_READY_BATCH = 100
+"""Most certificates one request may mark ready: a bigger pile is a CSV import, not a click."""
+
+_BATCH_CONCURRENCY = 4  # overlaps rendering in the pool with database writes and courier bookings
 
 
 class NotFound(Exception):
@@ -35,6 +46,17 @@ class NotFound(Exception):
 
 class Conflict(Exception):
     pass
+
+
+@dataclass(frozen=True, slots=True)
+class ReadyOutcome:
+    """One id's answer in a batch: the certificate and shipment, or an error code and message."""
+
+    id: int
+    certificate: Certificate | None = None
+    shipment: Shipment | None = None
+    error: str | None = None
+    message: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,6 +177,47 @@ class CertificateService:
             await self._book_now(shipment)
             shipment = await Shipment.get(id=shipment.id)
         return await self.get(certificate_id), shipment
+
+    async def mark_ready_many(self, ids: list[int]) -> list[ReadyOutcome]:
+        """Mark each id ready independently; one failure never stops or undoes the others.
+
+        Results come back in the order of ``ids``. The batch size is the caller's to bound
+        (:data:`MAX_READY_BATCH` for the API).
+        """
+        gate = asyncio.Semaphore(_BATCH_CONCURRENCY)
+
+        async def one(certificate_id: int) -> ReadyOutcome:
+            async with gate:
+                try:
+                    cert, shipment = await self.mark_ready(certificate_id)
+                except NotFound as e:
+                    return ReadyOutcome(certificate_id, error="not_found", message=str(e))
+                except Conflict as e:
+                    return ReadyOutcome(certificate_id, error="conflict", message=str(e))
+                except CertificateError as e:
+                    return ReadyOutcome(certificate_id, error="certificate_error", message=str(e))
+                except Exception:
+                    log.exception("marking certificate %s ready failed", certificate_id)
+                    return ReadyOutcome(
+                        certificate_id, error="internal", message="Something went wrong; it has been logged."
+                    )
+                return ReadyOutcome(certificate_id, cert, shipment)
+
+        return list(await asyncio.gather(*(one(i) for i in ids)))
+
+    async def revoke(self, certificate_id: int, reason: str) -> tuple[Certificate, bool]:
+        """Withdraw a certificate; returns it and whether this call revoked it (``False``: already revoked).
+
+        The first revocation's time and reason stand: a repeated request must not rewrite the record a
+        verifier shows. The row, identifier and PDF stay, so verification can still say "revoked".
+        """
+        cert = await self.get(certificate_id)
+        if cert.revoked_at is not None:
+            return cert, False
+        won = await Certificate.filter(id=cert.id, revoked_at__isnull=True).update(
+            status="revoked", revoked_at=datetime.now(UTC), revocation_reason=reason
+        )
+        return await self.get(certificate_id), bool(won)
 
     async def _create_shipment(self, cert: Certificate, now: datetime) -> Shipment:
         delivery = cert.delivery_json

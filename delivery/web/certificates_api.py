@@ -7,8 +7,11 @@ from typing import Any
 
 from aiohttp import web
 
+from delivery.domain.batch import parse_ids
 from delivery.domain.intake import parse_new_certificate
+from delivery.domain.revocation import parse_reason
 from delivery.domain.roles import Permission
+from delivery.services.certificates import MAX_READY_BATCH
 from delivery.web.auth import requires
 from delivery.web.errors import ApiError
 from delivery.web.keys import SERVICES
@@ -90,6 +93,36 @@ async def mark_ready(request: web.Request) -> web.Response:
     # 202 while the courier booking is still being retried in the background.
     status = 202 if shipment is not None and shipment.tracking_number is None else 200
     return web.json_response(certificate_json(cert, shipment), status=status)
+
+
+@routes.post("/api/certificates/ready")
+@requires(Permission.MARK_READY)
+async def mark_many_ready(request: web.Request) -> web.Response:
+    """Each id is marked ready on its own; the answer lists every id's result in request order."""
+    ids = parse_ids(await read_json(request), MAX_READY_BATCH)
+    outcomes = await request.app[SERVICES].certificates.mark_ready_many(ids)
+    results: list[dict[str, Any]] = []
+    for outcome in outcomes:
+        if outcome.certificate is None:
+            error = {"code": outcome.error, "message": outcome.message}
+            results.append({"id": outcome.id, "ok": False, "error": error})
+        else:
+            body = certificate_json(outcome.certificate, outcome.shipment)
+            results.append({"id": outcome.id, "ok": True, "certificate": body})
+    failed = sum(not r["ok"] for r in results)
+    return web.json_response({"ready": len(results) - failed, "failed": failed, "results": results})
+
+
+@routes.post("/api/certificates/{id}/revoke")
+@requires(Permission.REVOKE_CERTIFICATE)
+async def revoke(request: web.Request) -> web.Response:
+    """200 with the revocation; repeating it answers 200 with the first revocation, ``already_revoked``."""
+    certificate_id = _certificate_id(request)
+    reason = parse_reason(await read_json(request))
+    service = request.app[SERVICES].certificates
+    cert, revoked_now = await service.revoke(certificate_id, reason)
+    body = certificate_json(cert, await service.shipment_of(cert)) | {"already_revoked": not revoked_now}
+    return web.json_response(body)
 
 
 @routes.get("/api/certificates/{id}/pdf")
