@@ -4,10 +4,11 @@ Depends on `couriers` only; the service implements the ports in `scheduler.ports
 """
 
 from scheduler.booking import BookingJob, attempt_booking
-from scheduler.policy import PollDecision, PollIntervals, backoff_delay, plan_next_poll
+from scheduler.policy import PollDecision, PollIntervals, backoff_delay, plan_next_poll, query_allowed
 from scheduler.polling import PollJob
 from scheduler.ports import BookingStore, BookingTask, InboxProcessor, PollTask, ShipmentState, TrackingStore
 from scheduler.runner import BackgroundJobs
+from scheduler.throttle import Pacer, pacers_for
 
 __all__ = [
     "BackgroundJobs",
@@ -15,6 +16,7 @@ __all__ = [
     "BookingStore",
     "BookingTask",
     "InboxProcessor",
+    "Pacer",
     "PollDecision",
     "PollIntervals",
     "PollJob",
@@ -23,5 +25,7 @@ __all__ = [
     "TrackingStore",
     "attempt_booking",
     "backoff_delay",
+    "pacers_for",
     "plan_next_poll",
+    "query_allowed",
 ]

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from couriers import Status
 from scheduler.ports import ShipmentState
 
-__all__ = ["PollDecision", "PollIntervals", "backoff_delay", "plan_next_poll"]
+__all__ = ["PollDecision", "PollIntervals", "backoff_delay", "plan_next_poll", "query_allowed"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +62,19 @@ def plan_next_poll(state: ShipmentState, now: datetime, intervals: PollIntervals
     if state.last_push_at is not None and now - state.last_push_at <= intervals.moving:
         interval = interval * intervals.push_slowdown
     return PollDecision(now + max(interval, intervals.carrier_minimum))
+
+
+def query_allowed(state: ShipmentState, now: datetime, intervals: PollIntervals) -> bool:
+    """May we ask the carrier about this number now (a citizen's live query, outside the poll plan)?
+
+    Never for a terminal shipment, and never sooner than the carrier's own minimum interval after the
+    last query: Kuaidi100 blocks numbers queried more often than every 30 minutes.
+    """
+    if state.status.terminal:
+        return False
+    if state.last_checked_at is None:
+        return True
+    return now - state.last_checked_at >= intervals.carrier_minimum
 
 
 def backoff_delay(

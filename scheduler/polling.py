@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from couriers import Courier, CourierError, TrackQuery
 from scheduler.policy import PollIntervals, plan_next_poll
 from scheduler.ports import PollTask, TrackingStore
+from scheduler.throttle import Pacer
 
 __all__ = ["PollJob"]
 
@@ -27,14 +28,20 @@ class PollJob:
         lease: timedelta,
         batch: int = 200,
         timeout: float = 30.0,
+        pacers: Mapping[str, Pacer] | None = None,
     ) -> None:
-        """`intervals` is per carrier code, so a carrier's own query rule is honoured."""
+        """`intervals` is per carrier code, so a carrier's own query rule is honoured; `pacers` (per carrier
+        code, shared with live queries) keep calls within the carrier's rate limit — by default one pacer per
+        carrier at its declared `rate_limit_per_second`."""
         self._store = store
         self._couriers = couriers
         self._intervals = intervals
         self._lease = lease
         self._batch = batch
         self._timeout = timeout
+        self._pacers = dict(pacers) if pacers is not None else {}
+        for code, courier in couriers.items():
+            self._pacers.setdefault(code, Pacer(courier.capabilities.rate_limit_per_second))
 
     async def run(self) -> int:
         """One tick: returns how many shipments were polled."""
@@ -54,6 +61,7 @@ class PollJob:
         try:
             if courier is None:
                 raise CourierError(f"carrier {carrier!r} is not configured", carrier=carrier)
+            await self._pacers[carrier].wait()
             results = await asyncio.wait_for(
                 courier.track([TrackQuery(t.tracking_number, t.phone_tail) for t in batch]), self._timeout
             )

@@ -42,6 +42,8 @@ class ShipmentState:
     last_event_at: datetime | None
     last_push_at: datetime | None
     poll_failures: int
+    #: When the carrier was last asked (poll or live query); checked against its minimum query interval.
+    last_checked_at: datetime | None = None
 
 
 class TrackingStore(Protocol):
