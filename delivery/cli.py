@@ -26,6 +26,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             level=str(settings.section("log").get("level", "INFO")).upper(),
             format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         )
+        _quiet_libraries()
         return int(args.func(args, settings) or 0)
     except ConfigError as e:
         print(f"certpost: configuration error: {e}", file=sys.stderr)
@@ -35,6 +36,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except StartupError as e:
         print(f"certpost: {e}", file=sys.stderr)
         return 1
+
+
+def _quiet_libraries() -> None:
+    """pyHanko logs every signing and validation step at INFO; only its warnings interest an operator."""
+    if logging.getLogger().level <= logging.DEBUG:
+        return
+    for name in ("pyhanko", "pyhanko_certvalidator"):
+        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 class StartupError(Exception):
@@ -71,12 +80,31 @@ def _parser() -> argparse.ArgumentParser:
     )
     demo.set_defaults(func=_demo)
 
+    simulate = sub.add_parser(
+        "simulate", parents=[common], help="run a carrier's protocol simulator (sf_express, ems, kuaidi100)"
+    )
+    simulate.add_argument("carrier", help="carrier code")
+    simulate.add_argument("--host", default="127.0.0.1")
+    simulate.add_argument("--port", type=int, default=8089)
+    simulate.add_argument(
+        "--time-scale", type=float, default=60.0, help="simulated seconds per real second (default 60)"
+    )
+    simulate.add_argument("--push-url", default="", help="where carriers without a subscribe API push to")
+    simulate.set_defaults(func=_simulate)
+
     doctor = sub.add_parser("doctor", parents=[common], help="check configuration, database, font and keys")
     doctor.set_defaults(func=_doctor)
 
-    verify = sub.add_parser("verify", parents=[common], help="verify a signed certificate PDF")
+    verify = sub.add_parser(
+        "verify", parents=[common], help="verify a certificate PDF (exit 0 only when genuine and not revoked)"
+    )
     verify.add_argument("file", type=Path)
     verify.set_defaults(func=_verify)
+
+    issue = sub.add_parser("issue", parents=[common], help="create and mark ready certificates from a CSV")
+    issue.add_argument("--csv", required=True, type=Path, metavar="FILE", help="UTF-8 (or GB18030) CSV")
+    issue.add_argument("--type", required=True, metavar="CODE", help="certificate type code")
+    issue.set_defaults(func=_issue)
     return parser
 
 
@@ -85,6 +113,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
     from delivery.app import create_app
 
+    _preflight(settings)
     try:
         web.run_app(
             create_app(settings),
@@ -105,11 +134,28 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _preflight(settings: Settings) -> None:
+    """Check the font, signing key and carrier sections before serving: failing inside the app's start-up
+    would bury the operator's one-line fix under aiohttp's traceback."""
+    from certificates import CertificateError, find_cjk_font
+    from couriers import CourierError
+    from delivery.app import build_couriers, issuer_of
+    from delivery.signing_setup import signing_setup
+
+    try:
+        find_cjk_font(str(settings.section("certificates").get("font_path") or "") or None)
+        signing_setup(settings, issuer_of(settings).name)
+        build_couriers(settings)  # adapters open no connection until first used
+    except (CertificateError, CourierError) as e:
+        raise StartupError(str(e)) from e
+
+
 def _is_operator_problem(e: Exception) -> bool:
-    from certificates import FontMissingError, TemplateError
+    from certificates import CertificateError
     from couriers import CourierError
 
-    return isinstance(e, FontMissingError | TemplateError | CourierError)
+    # CertificateError covers a missing CJK font, a broken template and unusable signing keys
+    return isinstance(e, CertificateError | CourierError)
 
 
 def _migrate(args: argparse.Namespace, settings: Settings) -> int:
@@ -145,16 +191,42 @@ def _demo(args: argparse.Namespace, settings: Settings) -> int:
     )
 
 
+def _simulate(args: argparse.Namespace, settings: Settings) -> int:
+    from delivery.simulate import run_simulate
+
+    return asyncio.run(
+        run_simulate(
+            args.carrier, host=args.host, port=args.port, time_scale=args.time_scale, push_url=args.push_url
+        )
+    )
+
+
 def _doctor(args: argparse.Namespace, settings: Settings) -> int:
     from delivery.doctor import run_doctor
 
     return asyncio.run(run_doctor(settings))
 
 
+def _issue(args: argparse.Namespace, settings: Settings) -> int:
+    from delivery.issue import issue_csv
+
+    try:
+        return asyncio.run(issue_csv(settings, args.csv, args.type))
+    except Exception as e:
+        if _is_operator_problem(e):
+            raise StartupError(str(e)) from e
+        raise
+
+
 def _verify(args: argparse.Namespace, settings: Settings) -> int:
     from delivery.verification import verify_file
 
-    return verify_file(args.file, settings)
+    try:
+        return verify_file(args.file, settings)
+    except Exception as e:
+        if _is_operator_problem(e):
+            raise StartupError(str(e)) from e
+        raise
 
 
 def _redact(url: str) -> str:

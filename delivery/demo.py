@@ -9,6 +9,8 @@ from __future__ import annotations
 import asyncio
 import socket
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from copy import deepcopy
 from pathlib import Path
 from typing import Any
@@ -16,7 +18,10 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
+from couriers.simulators import SIMULATORS
+from couriers.simulators.common import Simulator, run_simulator
 from delivery.config import Settings
+from delivery.simulate import build_simulator
 
 __all__ = ["DEMO_CERTIFICATE", "run_demo"]
 
@@ -42,7 +47,14 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def demo_settings(settings: Settings, *, carrier: str, data_dir: Path, time_scale: float) -> Settings:
+def demo_settings(
+    settings: Settings,
+    *,
+    carrier: str,
+    data_dir: Path,
+    time_scale: float,
+    courier_config: dict[str, Any] | None = None,
+) -> Settings:
     raw = deepcopy(dict(settings.raw))
     port = _free_port()
     raw["server"] |= {"host": "127.0.0.1", "port": port, "public_url": f"http://127.0.0.1:{port}"}
@@ -52,18 +64,55 @@ def demo_settings(settings: Settings, *, carrier: str, data_dir: Path, time_scal
     couriers = raw.setdefault("couriers", {})
     if carrier == "sandbox":
         couriers["sandbox"] = {**couriers.get("sandbox", {}), "time_scale": time_scale, "push": True}
+    elif courier_config is not None:
+        couriers[carrier] = courier_config
     return Settings(raw=raw)
+
+
+@asynccontextmanager
+async def carrier_simulator(carrier: str, time_scale: float) -> AsyncIterator[tuple[Simulator, str] | None]:
+    """The carrier's protocol simulator on a local port, its clock at `time_scale`; None for the sandbox."""
+    if carrier not in SIMULATORS:
+        yield None
+        return
+    simulator = build_simulator(carrier, time_scale=time_scale, push_interval=0.5)
+    runner = await run_simulator(simulator)
+    host, port = runner.addresses[0][:2]
+    try:
+        yield simulator, f"http://{host}:{port}"
+    finally:
+        await runner.cleanup()
+        await simulator.close()
 
 
 async def run_demo(
     settings: Settings, *, carrier: str, data_dir: Path, time_scale: float, time_limit: float = 240.0
 ) -> int:
+    """Through the sandbox, or through a real adapter talking HTTP to its carrier's simulator."""
+    async with carrier_simulator(carrier, time_scale) as simulated:
+        courier_config = None
+        if simulated is not None:
+            simulator, sim_url = simulated
+            courier_config = simulator.adapter_config(sim_url)
+            say(f"Carrier: the {carrier} protocol simulator listens on {sim_url} (time ×{time_scale:g})")
+        settings = demo_settings(
+            settings, carrier=carrier, data_dir=data_dir, time_scale=time_scale, courier_config=courier_config
+        )
+        if simulated is not None and hasattr(simulated[0], "push_url"):
+            # Carriers without a subscribe API push to the URL registered in their portal.
+            secret = str((courier_config or {}).get("webhook_secret", ""))
+            simulated[0].push_url = f"{settings.public_url}/webhooks/{carrier}" + (
+                f"/{secret}" if secret else ""
+            )
+        return await _run_service(settings, carrier, time_limit)
+
+
+async def _run_service(settings: Settings, carrier: str, time_limit: float) -> int:
     from delivery.app import create_app
     from delivery.domain.roles import Role
     from delivery.services.tokens import create_token
     from delivery.storage.models import Certificate
 
-    settings = demo_settings(settings, carrier=carrier, data_dir=data_dir, time_scale=time_scale)
     say(f"Starting certpost on {settings.public_url} (data in {settings.data_dir}, carrier {carrier})")
     runner = web.AppRunner(create_app(settings))
     await runner.setup()

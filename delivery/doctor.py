@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cryptography import x509
+from datetime import UTC, datetime
 
 from delivery.config import Settings
 
@@ -10,9 +10,11 @@ __all__ = ["run_doctor"]
 
 
 async def run_doctor(settings: Settings) -> int:
-    from certificates import CertificateError, ensure_dev_keys, find_cjk_font, load_types
-    from delivery.app import build_couriers, issuer_of, templates_dir
+    from certificates import CertificateError, describe_key, find_cjk_font, load_timestamper, load_types
+    from couriers import CourierError
+    from delivery.app import build_couriers, issuer_of, templates_dir, webhook_url
     from delivery.cli import _redact
+    from delivery.signing_setup import signing_setup
     from delivery.storage.database import database, dialect
 
     failures = 0
@@ -41,26 +43,40 @@ async def run_doctor(settings: Settings) -> int:
         report(False, "certificate types", str(e))
     issuer = issuer_of(settings)
     try:
-        keys = ensure_dev_keys(settings.data_dir / "keys", issuer.name)
-        if keys.cert_path is not None:
-            cert = x509.load_pem_x509_certificate(keys.cert_path.read_bytes())
-            report(
-                True,
-                "signing key",
-                f"{keys.key_path} — {cert.subject.rfc4514_string()}, "
-                f"expires {cert.not_valid_after_utc:%Y-%m-%d} (development key)",
+        setup = signing_setup(settings, issuer.name)
+        info = describe_key(setup.material)
+        left = (info.not_after - datetime.now(UTC)).days
+        report(
+            left > 0,
+            "signing key",
+            f"{setup.source} key {setup.material.key_path} ({info.algorithm}) — {info.subject}, "
+            f"expires {info.not_after:%Y-%m-%d}" + (f" (in {left} days)" if left < 60 else ""),
+        )
+        if setup.source == "development":
+            print(
+                "       development keys are for trying certpost out; set signing.key_path/cert_path "
+                "or signing.pkcs12_path for production"
             )
+        if not setup.trust_roots:
+            report(False, "trust root", "signing.root_path is not set: verification will say 'not trusted'")
+        load_timestamper(setup.tsa_url)
+        report(
+            True, "timestamps", setup.tsa_url or "no signing.tsa_url: signatures carry no RFC 3161 timestamp"
+        )
     except CertificateError as e:
         report(False, "signing key", str(e))
     report(True, "issuer", f"{issuer.name} ({issuer.code})")
+    report(True, "public URL", settings.public_url)
     try:
         couriers = build_couriers(settings)
-        report(True, "carriers", ", ".join(f"{c.code} ({c.name})" for c in couriers.values()))
-        for courier in couriers.values():
-            await courier.close()
-    except Exception as e:
+    except CourierError as e:
         report(False, "carriers", str(e))
-    report(
-        True, "public URL", f"{settings.public_url} (carriers push to {settings.public_url}/webhooks/<code>)"
-    )
+        return 1
+    push_to = webhook_url(settings, couriers)
+    for courier in couriers.values():
+        caps = courier.capabilities
+        how = "pushes to " + push_to(courier.code) if caps.push else "no pushes: polled only"
+        limits = f"{caps.track_batch_size} per query, {caps.rate_limit_per_second:g}/s"
+        report(True, f"carrier {courier.code}", f"{courier.name}; {how}; {limits}")
+        await courier.close()
     return 1 if failures else 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from couriers import (
@@ -35,25 +36,35 @@ async def attempt_booking(
     """Book once; on success record the waybill and subscribe to pushes. Returns whether it booked.
 
     The order id is the shipment's own, so a retry after a lost answer finds the existing order
-    instead of booking a second courier.
+    instead of booking a second courier. Only a rejection of the parcel itself (bad address) waits for a
+    clerk; bad credentials are retried too, because an operator fixing the configuration must not also
+    have to find and re-book every shipment that failed meanwhile.
     """
+    request = task.request
+    if not request.callback_url:
+        request = replace(request, callback_url=callback_url(task.carrier))
     try:
-        booking = await asyncio.wait_for(courier.book(task.request), time_limit)
-    except (ConfigurationError, RejectedError) as e:
-        log.warning("booking shipment %s with %s needs attention: %s", task.shipment_id, task.carrier, e)
-        await store.record_booking_failure(task.shipment_id, f"{type(e).__name__}: {e}", retry_at=None)
+        booking = await asyncio.wait_for(courier.book(request), time_limit)
+    except RejectedError as e:
+        log.warning("booking shipment %s with %s was rejected: %s", task.shipment_id, task.carrier, e)
+        await store.record_booking_failure(task.shipment_id, f"rejected by the carrier: {e}", retry_at=None)
         return False
     except (CourierError, TimeoutError, OSError) as e:
         delay = backoff_delay(task.attempts + 1, retry_base, retry_max)
-        log.info(
+        reason = str(e) or type(e).__name__
+        if isinstance(e, ConfigurationError):
+            reason = f"carrier configuration problem (an operator must fix it): {reason}"
+        elif isinstance(e, TimeoutError):
+            reason = f"{task.carrier} did not answer within {time_limit:g} s"
+        log.log(
+            logging.WARNING if isinstance(e, ConfigurationError) else logging.INFO,
             "booking shipment %s with %s failed, retry in %ds: %s",
             task.shipment_id,
             task.carrier,
             delay.total_seconds(),
-            e or type(e).__name__,
+            reason,
         )
-        message = str(e) or type(e).__name__
-        await store.record_booking_failure(task.shipment_id, message, retry_at=datetime.now(UTC) + delay)
+        await store.record_booking_failure(task.shipment_id, reason, retry_at=datetime.now(UTC) + delay)
         return False
     await store.record_booking(task.shipment_id, booking, now=datetime.now(UTC))
     if courier.capabilities.push:

@@ -19,6 +19,8 @@ class Permission(StrEnum):
     CREATE_CERTIFICATE = "create_certificate"
     READ_CERTIFICATE = "read_certificate"
     MARK_READY = "mark_ready"
+    REVOKE_CERTIFICATE = "revoke_certificate"
+    MANAGE_DELIVERY = "manage_delivery"
 
 
 _GRANTS: dict[Role, frozenset[Permission]] = {

@@ -6,12 +6,23 @@ can always be applied later; applying is idempotent because events are deduplica
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 
-from couriers import Courier, InboundPush, PushOutcome, PushRejected, TrackingEvent
+from couriers import (
+    Courier,
+    CourierError,
+    InboundPush,
+    PushOutcome,
+    PushRejected,
+    Status,
+    TrackingEvent,
+    TrackQuery,
+)
+from delivery.domain.masking import phone_tail
 from delivery.storage.models import WebhookInbox
 from delivery.storage.shipments import ShipmentRepository
 from scheduler import PollIntervals, plan_next_poll
@@ -20,7 +31,8 @@ __all__ = ["PushIngest", "UnknownCarrier"]
 
 log = logging.getLogger(__name__)
 
-_KEPT_HEADERS = ("content-type", "x-sandbox-signature", "authorization", "x-signature", "sign")
+# Kept so a replay authenticates exactly as the first attempt did; cookies are never a carrier's signature.
+_DROPPED_HEADERS = frozenset({"cookie", "host", "content-length", "connection"})
 
 
 class UnknownCarrier(Exception):
@@ -33,10 +45,14 @@ class PushIngest:
         couriers: Mapping[str, Courier],
         shipments: ShipmentRepository,
         intervals: Mapping[str, PollIntervals],
+        *,
+        callback_url: Callable[[str], str] | None = None,
     ) -> None:
         self._couriers = couriers
         self._shipments = shipments
         self._intervals = intervals
+        self._callback_url = callback_url
+        self._resubscribing: set[asyncio.Task[None]] = set()
 
     async def receive(self, carrier: str, push: InboundPush) -> PushOutcome:
         """Raises `UnknownCarrier` or `PushRejected`; otherwise the push is stored before returning."""
@@ -44,7 +60,7 @@ class PushIngest:
         if courier is None:
             raise UnknownCarrier(carrier)
         outcome = courier.parse_push(push)
-        headers = {k.lower(): v for k, v in push.headers.items() if k.lower() in _KEPT_HEADERS}
+        headers = {k.lower(): v for k, v in push.headers.items() if k.lower() not in _DROPPED_HEADERS}
         row = await WebhookInbox.create(
             carrier=carrier,
             path_tail=push.path_tail,
@@ -57,7 +73,31 @@ class PushIngest:
         except Exception:
             # Stored: the replay job applies it later. The carrier still gets its acknowledgement.
             log.exception("applying push %s from %s failed; it stays in the inbox", row.id, carrier)
+        for number in outcome.resubscribe:
+            task = asyncio.create_task(self._resubscribe(courier, number), name=f"resubscribe-{carrier}")
+            self._resubscribing.add(task)
+            task.add_done_callback(self._resubscribing.discard)
         return outcome
+
+    async def _resubscribe(self, courier: Courier, number: str) -> None:
+        """The carrier stopped pushing this number (Kuaidi100 `abort`): ask again; polling covers failures."""
+        if self._callback_url is None:
+            return
+        shipment = await self._shipments.find_by_tracking_number(courier.code, number)
+        if shipment is None or Status(shipment.status).terminal:
+            return
+        try:
+            await courier.subscribe(
+                TrackQuery(number, phone_tail(shipment.recipient_phone)), self._callback_url(courier.code)
+            )
+            log.info("resubscribed %s with %s", number, courier.code)
+        except CourierError as e:
+            log.warning("resubscribing %s with %s failed (polling continues): %s", number, courier.code, e)
+
+    async def close(self) -> None:
+        """Wait for resubscriptions in flight so none is cut off at shutdown."""
+        if self._resubscribing:
+            await asyncio.gather(*self._resubscribing, return_exceptions=True)
 
     async def process_pending_pushes(self, limit: int) -> int:
         rows = await WebhookInbox.filter(processed_at__isnull=True).order_by("id").limit(limit)

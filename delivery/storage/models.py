@@ -42,6 +42,9 @@ class Certificate(Model):
     issued_at = fields.DatetimeField(null=True)
     pdf_path = fields.CharField(max_length=500, null=True)
     pdf_sha256 = fields.CharField(max_length=64, null=True)
+    # Revocation keeps the row and its PDF: verifiers must still find the identifier to say "revoked".
+    revoked_at = fields.DatetimeField(null=True)
+    revocation_reason = fields.TextField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 
@@ -65,6 +68,8 @@ class Shipment(Model):
     recipient_county = fields.CharField(max_length=50)
     recipient_address = fields.CharField(max_length=300)
     booked_at = fields.DatetimeField(null=True)
+    # What the carrier answered the booking with (e.g. Kuaidi100's taskId), needed to cancel it later.
+    booking_json: dict[str, Any] = fields.JSONField(default=dict)
     booking_attempts = fields.IntField(default=0)
     next_attempt_at = fields.DatetimeField(null=True, db_index=True)
     last_error = fields.TextField(null=True)

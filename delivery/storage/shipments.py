@@ -6,28 +6,59 @@ Implements the scheduler's ports (`TrackingStore`, `BookingStore`) on tortoise-o
 from __future__ import annotations
 
 import hashlib
+import logging
 import uuid
-from collections.abc import Sequence
-from datetime import datetime, timedelta
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from tortoise.expressions import F, Q
 from tortoise.transactions import in_transaction
 
 from couriers import Address, Booking, PickupRequest, Status, TrackingEvent
 from delivery.domain.masking import phone_tail
+from delivery.domain.problems import PROBLEM_STATUSES
+from delivery.domain.shipment_query import ShipmentQuery
 from delivery.domain.timeline import merge_events, next_status
 from delivery.storage.database import dialect
 from delivery.storage.models import Shipment, ShipmentEvent
 from scheduler import BookingTask, PollTask, ShipmentState
 
-__all__ = ["ShipmentRepository", "event_key", "to_domain_event"]
+__all__ = ["ShipmentChange", "ShipmentPage", "ShipmentRepository", "event_key", "to_domain_event"]
+
+log = logging.getLogger(__name__)
 
 _TERMINAL = [s.value for s in Status if s.terminal]
+#: Sources that mean "we asked the carrier": they move `last_checked_at` and clear poll failures.
+_QUERY_SOURCES = frozenset({"poll", "live"})
 
 
 def event_key(event: TrackingEvent) -> str:
-    """Stored form of the event identity (design.md): a digest, so it fits an indexed column."""
-    return hashlib.sha256("\x1f".join(event.key).encode()).hexdigest()
+    """Stored form of the event identity (design.md): a digest, so it fits an indexed column.
+
+    The time is taken in UTC, so the same scan reported as 16:00+08:00 by a push and 08:00Z by a poll
+    is one event.
+    """
+    _, code, text = event.key
+    utc = event.time.astimezone(UTC).isoformat()
+    return hashlib.sha256("\x1f".join((utc, code, text)).encode()).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class ShipmentChange:
+    """A shipment whose stored timeline or status just changed, with that timeline (for read models)."""
+
+    shipment: Shipment
+    timeline: Sequence[TrackingEvent]
+
+
+@dataclass(frozen=True, slots=True)
+class ShipmentPage:
+    items: list[Shipment]
+    total: int
+
+
+ChangeListener = Callable[[ShipmentChange], Awaitable[None]]
 
 
 def to_domain_event(row: ShipmentEvent, tracking_number: str) -> TrackingEvent:
@@ -43,6 +74,24 @@ class ShipmentRepository:
         self._hall = hall
         self._pickup_window = pickup_window
         self._first_poll_delay = first_poll_delay
+        self._listeners: list[ChangeListener] = []
+
+    def add_listener(self, listener: ChangeListener) -> None:
+        """Called after a change is committed (new events, or a new status); failures are only logged,
+        because the change itself is already stored."""
+        self._listeners.append(listener)
+
+    async def _changed(self, shipment: Shipment, timeline: Sequence[TrackingEvent] | None = None) -> None:
+        if not self._listeners:
+            return
+        if timeline is None:
+            timeline = await self.timeline(shipment)
+        change = ShipmentChange(shipment, list(timeline))
+        for listener in self._listeners:
+            try:
+                await listener(change)
+            except Exception:
+                log.exception("change listener failed for shipment %s", shipment.id)
 
     # -- leases ------------------------------------------------------------------------------------
 
@@ -96,6 +145,7 @@ class ShipmentRepository:
     async def record_booking(self, shipment_id: int, booking: Booking, *, now: datetime) -> None:
         await Shipment.filter(id=shipment_id).update(
             tracking_number=booking.tracking_number,
+            booking_json=dict(booking.raw),
             booked_at=now,
             last_error=None,
             next_attempt_at=None,
@@ -131,6 +181,7 @@ class ShipmentRepository:
                 # from the complete timeline.
                 query = query.select_for_update()
             shipment = await query.get()
+            before = shipment.status
             stored = await ShipmentEvent.filter(shipment_id=shipment_id)
             known = {row.event_key for row in stored}
             fresh: dict[str, TrackingEvent] = {}
@@ -161,7 +212,7 @@ class ShipmentRepository:
                 shipment.last_event_at = max(e.time for e in timeline)
             if source == "push" and events:
                 shipment.last_push_at = now
-            if source == "poll":
+            if source in _QUERY_SOURCES:
                 shipment.last_checked_at = now
                 shipment.poll_failures = 0
             await shipment.save(
@@ -174,6 +225,8 @@ class ShipmentRepository:
                     "updated_at",
                 ]
             )
+        if fresh or shipment.status != before:
+            await self._changed(shipment, timeline)
         return _state(shipment)
 
     async def record_poll_failure(self, shipment_id: int, error: str) -> ShipmentState:
@@ -197,9 +250,11 @@ class ShipmentRepository:
             await self._expire(shipment_id)
 
     async def _expire(self, shipment_id: int) -> None:
-        await (
+        changed = await (
             Shipment.filter(id=shipment_id).exclude(status__in=_TERMINAL).update(status=Status.EXPIRED.value)
         )
+        if changed:
+            await self._changed(await Shipment.get(id=shipment_id))
 
     async def state(self, shipment_id: int) -> ShipmentState:
         return _state(await Shipment.get(id=shipment_id))
@@ -211,6 +266,38 @@ class ShipmentRepository:
         rows = await ShipmentEvent.filter(shipment_id=shipment.id)
         return merge_events((to_domain_event(r, shipment.tracking_number or "") for r in rows), ())
 
+    async def find_for_tracking(self, tracking_number: str) -> tuple[Shipment, list[TrackingEvent]] | None:
+        """The shipment a citizen asks about, with its timeline (what the public answer is built from)."""
+        shipment = await Shipment.filter(tracking_number=tracking_number).first()
+        if shipment is None:
+            return None
+        return shipment, await self.timeline(shipment)
+
+    # -- the clerk's list --------------------------------------------------------------------------
+
+    async def list_shipments(self, query: ShipmentQuery, *, now: datetime) -> ShipmentPage:
+        """One page of shipments matching the clerk's filters, oldest first."""
+        condition = Q()
+        if query.statuses:
+            condition &= Q(status__in=[s.value for s in query.statuses])
+        if query.carriers:
+            condition &= Q(carrier__in=sorted(query.carriers))
+        if query.created_from is not None:
+            condition &= Q(created_at__gte=query.created_from)
+        if query.created_to is not None:
+            condition &= Q(created_at__lt=query.created_to)
+        if query.updated_from is not None:
+            condition &= Q(updated_at__gte=query.updated_from)
+        if query.updated_to is not None:
+            condition &= Q(updated_at__lt=query.updated_to)
+        if query.problem is not None:
+            problem = _problem_condition(now - query.stale_after)
+            condition &= problem if query.problem else ~problem
+        rows = Shipment.filter(condition)
+        total = await rows.count()
+        items = await rows.order_by("created_at", "id").offset(query.offset).limit(query.per_page)
+        return ShipmentPage(items, total)
+
 
 def _state(shipment: Shipment) -> ShipmentState:
     return ShipmentState(
@@ -220,4 +307,21 @@ def _state(shipment: Shipment) -> ShipmentState:
         shipment.last_event_at,
         shipment.last_push_at,
         shipment.poll_failures,
+        shipment.last_checked_at,
+    )
+
+
+def _problem_condition(stale_before: datetime) -> Q:
+    """SQL form of `delivery.domain.problems.problem_reason`; every clause is NULL-free, so its negation
+    (`problem=false`) is exact too."""
+    active = ~Q(status__in=_TERMINAL)
+    no_news = (
+        Q(last_event_at__isnull=False, last_event_at__lte=stale_before)
+        | Q(last_event_at__isnull=True, booked_at__isnull=False, booked_at__lte=stale_before)
+        | Q(last_event_at__isnull=True, booked_at__isnull=True, created_at__lte=stale_before)
+    )
+    return (
+        Q(status__in=[s.value for s in PROBLEM_STATUSES])
+        | Q(status=Status.PENDING.value, last_error__isnull=False, next_attempt_at__isnull=True)
+        | (active & no_news)
     )

@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
+from certificates import CertificateError, DocumentError
 from delivery.domain.intake import IntakeError
 from delivery.services.certificates import Conflict, NotFound
 
@@ -54,6 +55,12 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         return error_response(404, "not_found", str(e))
     except Conflict as e:
         return error_response(409, "conflict", str(e))
+    except DocumentError as e:
+        return error_response(422, "invalid_document", str(e))
+    except CertificateError as e:
+        # signing could not happen (TSA down, worker could not load the key): nothing changed, retry later
+        log.error("certificate production failed on %s %s: %s", request.method, request.path, e)
+        return error_response(503, "signing_unavailable", f"The certificate could not be signed: {e}")
     except web.HTTPException as e:
         if e.status < 400:
             raise

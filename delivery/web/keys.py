@@ -5,9 +5,11 @@ from __future__ import annotations
 from aiohttp import web
 
 from delivery.config import Settings
+from delivery.web.citizen import CitizenTracking
 from delivery.web.services import Services
 
-__all__ = ["SERVICES", "SETTINGS"]
+__all__ = ["CITIZEN", "SERVICES", "SETTINGS"]
 
 SETTINGS = web.AppKey("settings", Settings)
 SERVICES = web.AppKey("services", Services)
+CITIZEN = web.AppKey("citizen", CitizenTracking)

@@ -46,6 +46,11 @@ def certificate_json(cert: Certificate, shipment: Shipment | None) -> dict[str, 
         "issued_at": iso(cert.issued_at),
         "created_at": iso(cert.created_at),
         "pdf_url": f"/api/certificates/{cert.id}/pdf" if cert.pdf_path else None,
+        "revocation": (
+            {"revoked_at": iso(cert.revoked_at), "reason": cert.revocation_reason}
+            if cert.revoked_at
+            else None
+        ),
         "shipment": shipment_json(shipment),
     }
 

@@ -8,7 +8,9 @@ from dataclasses import dataclass
 from certificates import CertificateProducer
 from couriers import Courier
 from delivery.services.certificates import CertificateService
+from delivery.services.deliveries import DeliveryService
 from delivery.services.pushes import PushIngest
+from delivery.services.verification import VerificationService
 from delivery.storage.shipments import ShipmentRepository
 from scheduler import PollIntervals
 
@@ -23,3 +25,5 @@ class Services:
     shipments: ShipmentRepository
     certificates: CertificateService
     pushes: PushIngest
+    deliveries: DeliveryService
+    verification: VerificationService

@@ -19,7 +19,7 @@ async def receive(request: web.Request) -> web.Response:
     carrier = request.match_info["carrier"]
     body = await request.read()
     push = InboundPush(
-        path_tail=request.match_info.get("tail", "").lstrip("/"),
+        path_tail=request.match_info.get("tail", ""),
         headers=dict(request.headers),
         body=body,
         content_type=request.content_type,

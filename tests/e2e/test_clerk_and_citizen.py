@@ -7,13 +7,9 @@ a real carrier would.
 from __future__ import annotations
 
 import asyncio
-import os
-import socket
-import subprocess
-import sys
 import time
-from collections.abc import Iterator
-from pathlib import Path
+from collections.abc import Callable
+from typing import Any
 
 import aiohttp
 import pytest
@@ -30,72 +26,16 @@ RECIPIENT = {
 }
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def certpost(*args: str, env: dict[str, str], **kwargs: object) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "delivery", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-        **kwargs,
-    )  # type: ignore[call-overload]
-
-
 @pytest.fixture
-def service(tmp_path: Path, database_url: str) -> Iterator[tuple[str, dict[str, str]]]:
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CERTPOST_")}
-    env |= {
-        "CERTPOST_STORAGE_DATA_DIR": str(tmp_path / "data"),
-        "CERTPOST_DATABASE_URL": database_url,
-        "CERTPOST_SERVER_PORT": str(port),
-        "CERTPOST_COURIERS_SANDBOX_TIME_SCALE": "20000",
-        "CERTPOST_COURIERS_SANDBOX_PUSH": "true",
-        "CERTPOST_TRACKING_POLL_TICK_SECONDS": "2",
-    }
-    log = open(tmp_path / "serve.log", "w")  # noqa: SIM115 - closed below
-    process = subprocess.Popen(
-        [sys.executable, "-m", "delivery", "serve"], env=env, stdout=log, stderr=subprocess.STDOUT
+def service(start_service: Callable[..., Any]) -> Any:
+    return start_service(
+        {"CERTPOST_COURIERS_SANDBOX_TIME_SCALE": "20000", "CERTPOST_COURIERS_SANDBOX_PUSH": "true"}
     )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        _wait_healthy(base, process, tmp_path / "serve.log")
-        yield base, env
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
 
 
-def _wait_healthy(base: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    import urllib.request
-
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"certpost serve exited:\n{log.read_text()}")
-        try:
-            with urllib.request.urlopen(base + "/healthz", timeout=1) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.2)
-    raise AssertionError(f"certpost serve never became healthy:\n{log.read_text()}")
-
-
-async def test_clerk_marks_ready_and_citizen_sees_delivery(service: tuple[str, dict[str, str]]) -> None:
-    base, env = service
-    token = certpost("token", "create", "--role", "clerk", env=env).stdout.strip().splitlines()[-1]
+async def test_clerk_marks_ready_and_citizen_sees_delivery(service: Any) -> None:
+    base = service.base
+    token = service.clerk_token()
     clerk = {"Authorization": f"Bearer {token}"}
     async with aiohttp.ClientSession(base) as http:
         types = await (await http.get("/api/certificate-types")).json()
