@@ -25,6 +25,7 @@ from couriers.errors import (
     PushRejected,
     RejectedError,
     RetryableError,
+    TrackingNumberPending,
     UnknownCarrierError,
 )
 from couriers.events import TrackingEvent
@@ -65,6 +66,7 @@ __all__ = [
     "TrackQuery",
     "TrackResult",
     "TrackingEvent",
+    "TrackingNumberPending",
     "UnknownCarrierError",
     "available",
     "create",

@@ -53,6 +53,10 @@ class PickupRequest:
 
 @dataclass(frozen=True, slots=True)
 class Booking:
+    """A pickup the carrier accepted. `tracking_number` is never empty: subscriptions, polling and the
+    citizen's lookup are keyed by it, so a carrier that has not assigned one yet makes `book` raise
+    `TrackingNumberPending` (the next try with the same order id finds the same order)."""
+
     order_id: str
     tracking_number: str
     carrier: str

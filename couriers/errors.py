@@ -10,6 +10,7 @@ __all__ = [
     "PushRejected",
     "RejectedError",
     "RetryableError",
+    "TrackingNumberPending",
     "UnknownCarrierError",
 ]
 
@@ -25,6 +26,15 @@ class CourierError(Exception):
 
 class RetryableError(CourierError):
     """Timeouts, 5xx, rate limits, carrier system errors: the same call may succeed later."""
+
+
+class TrackingNumberPending(RetryableError):
+    """The carrier accepted the booking but has not assigned its tracking number yet.
+
+    Not a sign the carrier is down (adapters raise it outside the circuit breaker): booking the same order id
+    again later finds the same order, by then with its number. A `Booking` always carries a tracking number,
+    because everything after booking — subscriptions, polling, the citizen's lookup — is keyed by it.
+    """
 
 
 class ConfigurationError(CourierError):

@@ -2,9 +2,12 @@
 
 Adapters describe *what* to send and how to read the answer; `CarrierTransport.call` decides *when* to send
 it. Only `RetryableError` is retried (exponential backoff with full jitter, via tenacity) and only it counts
-towards the circuit breaker: a carrier that rejects an address is healthy, one that times out is not. When
-the breaker is open, calls fail at once with `CarrierUnavailable` (a `RetryableError`), so a dead carrier
-costs nothing and the caller's own retry schedule (the booking job, the poller) heals it by itself.
+towards the circuit breaker (`couriers.breaker`): a carrier that rejects an address is healthy, one that times
+out is not. When the breaker is open, calls fail at once with `CarrierUnavailable` (a `RetryableError`), so
+a dead carrier costs nothing and the caller's own retry schedule (the booking job, the poller) heals it by
+itself.
+`call(..., retry=False)` sends exactly once — for requests that must never be repeated automatically (a
+Kuaidi100 real-time query: asking twice within 30 minutes locks the number).
 
 Credentials never reach the logs: requests are logged by operation name, status and duration only.
 """
@@ -19,9 +22,10 @@ from typing import Any, TypeVar
 
 import aiohttp
 from aiolimiter import AsyncLimiter
-from circuitbreaker import CircuitBreaker, CircuitBreakerError
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_random_exponential
 
+from couriers.breaker import BreakerState, CarrierUnavailable, CircuitBreaker
+from couriers.config_values import Section
 from couriers.errors import RetryableError
 
 __all__ = ["TRANSPORT_KEYS", "CarrierTransport", "CarrierUnavailable", "Response", "TransportPolicy"]
@@ -29,10 +33,6 @@ __all__ = ["TRANSPORT_KEYS", "CarrierTransport", "CarrierUnavailable", "Response
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
-
-
-class CarrierUnavailable(RetryableError):
-    """The circuit breaker is open: the carrier failed repeatedly and is left alone for a while."""
 
 
 @dataclass(frozen=True)
@@ -48,14 +48,19 @@ class TransportPolicy:
     breaker_reset_seconds: float = 30.0
 
     @classmethod
-    def from_config(cls, config: Mapping[str, Any], *, rate_per_second: float) -> TransportPolicy:
-        """Read the optional keys named in `TRANSPORT_KEYS`."""
+    def from_config(
+        cls, config: Mapping[str, Any], *, rate_per_second: float, carrier: str = ""
+    ) -> TransportPolicy:
+        """Read the optional keys named in `TRANSPORT_KEYS`; a bad value is a `ConfigurationError` naming
+        `couriers.<carrier>.<key>` and the value (a zero rate or breaker threshold would divide by zero or
+        never let a call through, so they are refused here rather than failing later)."""
+        section = Section(carrier, config)
         return cls(
-            timeout_seconds=float(config.get("timeout_seconds", cls.timeout_seconds)),
-            attempts=int(config.get("attempts", cls.attempts)),
-            rate_per_second=float(config.get("rate_per_second", rate_per_second)),
-            breaker_failures=int(config.get("breaker_failures", cls.breaker_failures)),
-            breaker_reset_seconds=float(config.get("breaker_reset_seconds", cls.breaker_reset_seconds)),
+            timeout_seconds=section.positive_number("timeout_seconds", cls.timeout_seconds),
+            attempts=section.whole_number("attempts", cls.attempts, minimum=1),
+            rate_per_second=section.positive_number("rate_per_second", rate_per_second),
+            breaker_failures=section.whole_number("breaker_failures", cls.breaker_failures, minimum=1),
+            breaker_reset_seconds=section.positive_number("breaker_reset_seconds", cls.breaker_reset_seconds),
         )
 
 
@@ -84,7 +89,9 @@ class CarrierTransport:
         policy: TransportPolicy | None = None,
         *,
         session: aiohttp.ClientSession | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        """`clock` is the breaker's monotonic clock (tests pass a fake one)."""
         self.carrier = carrier
         self.policy = policy or TransportPolicy()
         self._session = session
@@ -93,20 +100,29 @@ class CarrierTransport:
         # A one-second bucket holding `rate` calls; sub-1/s rates become one call per 1/rate seconds.
         self._limiter = AsyncLimiter(rate, 1.0) if rate >= 1 else AsyncLimiter(1, 1.0 / rate)
         self._breaker = CircuitBreaker(
+            carrier,
             failure_threshold=self.policy.breaker_failures,
-            recovery_timeout=self.policy.breaker_reset_seconds,  # type: ignore[arg-type]
-            expected_exception=RetryableError,
-            name=f"carrier:{carrier}",
+            recovery_seconds=self.policy.breaker_reset_seconds,
+            clock=clock,
         )
 
     @property
-    def breaker_open(self) -> bool:
-        return bool(self._breaker.opened)
+    def breaker(self) -> CircuitBreaker:
+        return self._breaker
 
-    async def call(self, operation: str, attempt: Callable[[], Awaitable[T]]) -> T:
-        """Run `attempt` (one request and its parsing) under the limiter, breaker and retry policy."""
+    @property
+    def breaker_open(self) -> bool:
+        """Whether the breaker is open (still in its recovery period)."""
+        return self._breaker.state is BreakerState.OPEN
+
+    async def call(self, operation: str, attempt: Callable[[], Awaitable[T]], *, retry: bool = True) -> T:
+        """Run `attempt` (one request and its parsing) under the limiter, breaker and retry policy.
+
+        With `retry=False` the request is sent at most once, whatever fails.
+        """
+        attempts = max(1, self.policy.attempts) if retry else 1
         retrying = AsyncRetrying(
-            stop=stop_after_attempt(max(1, self.policy.attempts)),
+            stop=stop_after_attempt(attempts),
             wait=wait_random_exponential(multiplier=self.policy.backoff_initial, max=self.policy.backoff_max),
             retry=retry_if_exception(_worth_retrying),
             reraise=True,
@@ -117,18 +133,12 @@ class CarrierTransport:
         raise AssertionError("unreachable: tenacity reraises the last error")  # pragma: no cover
 
     async def _once(self, operation: str, attempt: Callable[[], Awaitable[T]]) -> T:
-        if self._breaker.opened:
-            raise CarrierUnavailable(
-                f"{self.carrier} is unavailable after repeated failures; "
-                f"next try in {max(0, round(self._breaker.open_remaining))} s",
-                carrier=self.carrier,
-                raw_code="CIRCUIT_OPEN",
-            )
-        async with self._limiter:
-            try:
-                return await self._breaker.call_async(attempt)
-            except CircuitBreakerError as e:  # pragma: no cover - opened between the check and the call
-                raise CarrierUnavailable(str(e), carrier=self.carrier, raw_code="CIRCUIT_OPEN") from e
+        # The breaker first, so an open circuit fails fast instead of waiting for a rate-limit token.
+        async def limited() -> T:
+            async with self._limiter:
+                return await attempt()
+
+        return await self._breaker.call(limited)
 
     async def post(
         self,

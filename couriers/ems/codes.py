@@ -16,7 +16,8 @@ Assumptions (no public table was found; the simulator follows them, the adapter 
   the existing waybill, which the adapter returns as the booking (so no replica ever books twice).
 - **Operation codes** below are the ones commonly seen on EMS traces; 311 (return delivered) is our
   assumption.
-  A code not in the table is classified by keywords of its name / description (`status_for`), never dropped.
+  A code not in the table is classified by keywords of its name / description (`status_for`), never dropped;
+  转寄 (forwarded to a new address) is in transit, 退回 (sent back) is returning.
 """
 
 from __future__ import annotations
@@ -212,7 +213,10 @@ PICKUP_OP_CODES: frozenset[str] = frozenset({"203"})
 KEYWORD_STATUSES: Sequence[tuple[tuple[str, ...], Status]] = (
     (("退回妥投", "退件签收", "已退回寄件人"), Status.RETURNED),
     (("未妥投", "投递失败", "无法投递"), Status.DELIVERY_FAILED),
-    (("退回", "退件", "转寄"), Status.RETURNING),
+    (("退回", "退件"), Status.RETURNING),
+    # 转寄/改寄: forwarded to a new address at the recipient's request — still moving towards a recipient,
+    # not coming back to the hall (a forward *back* says 退回, matched above).
+    (("转寄", "改寄"), Status.IN_TRANSIT),
     (("妥投", "签收"), Status.DELIVERED),
     (("代收点", "快递柜", "驿站", "自提", "待取"), Status.AVAILABLE_FOR_PICKUP),
     (("安排投递", "派送", "派件", "投递员"), Status.OUT_FOR_DELIVERY),

@@ -1,9 +1,10 @@
 """The `[couriers.ems]` section, validated once so a typo or a broken key fails at start-up.
 
 Keys: `sender_no` (协议客户号), `authorization` (授权码), `sign_key` (Base64 of the 16-byte SM4 key) are
-required; `base_url` defaults to the production endpoint (`SANDBOX_URL` is EMS's test endpoint); the
-transport keys of `couriers.transport.TRANSPORT_KEYS` are optional. Secrets are kept out of `repr` and out of
-every error message.
+required; `base_url` defaults to EMS's test endpoint (`SANDBOX_URL`), as SF and Kuaidi100 default to
+theirs — a forgotten key never books a real courier; set `PRODUCTION_URL` to go live. The transport keys of
+`couriers.transport.TRANSPORT_KEYS` are optional (validated by `TransportPolicy.from_config`). Secrets are
+kept out of `repr` and out of every error message.
 
 `TEST_SENDER_NO`, `TEST_AUTHORIZATION` and `TEST_SIGN_KEY` are what the simulator accepts by default. EMS
 publishes no shared test account (each customer gets its own from the account manager), so these are
@@ -15,10 +16,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Self
-from urllib.parse import urlsplit
 
+from couriers.config_values import Section
 from couriers.ems.payload import PayloadError, decode_key
-from couriers.errors import ConfigurationError
 from couriers.transport import TRANSPORT_KEYS, TransportPolicy
 
 __all__ = [
@@ -52,50 +52,26 @@ class EMSConfig:
     sender_no: str
     authorization: str = field(repr=False)
     sign_key: str = field(repr=False)
-    base_url: str = PRODUCTION_URL
+    base_url: str = SANDBOX_URL
     transport: TransportPolicy = field(
         default_factory=lambda: TransportPolicy(rate_per_second=RATE_LIMIT_PER_SECOND)
     )
 
     @classmethod
     def from_mapping(cls, config: Mapping[str, Any]) -> Self:
-        unknown = sorted(str(k) for k in config if k not in _OWN_KEYS | TRANSPORT_KEYS)
-        if unknown:
-            known = ", ".join(sorted(_OWN_KEYS | TRANSPORT_KEYS))
-            raise ConfigurationError(
-                f"couriers.ems: unknown key(s) {', '.join(unknown)} (known: {known})", carrier=_CARRIER
-            )
-        missing = [k for k in _REQUIRED if k not in config]
-        if missing:
-            raise ConfigurationError(
-                f"couriers.ems: missing required key(s) {', '.join(missing)}", carrier=_CARRIER
-            )
-        sender_no = _string("sender_no", config["sender_no"])
-        authorization = _string("authorization", config["authorization"], secret=True)
-        sign_key = _string("sign_key", config["sign_key"], secret=True)
+        section = Section(_CARRIER, config)
+        section.check_keys(_OWN_KEYS | TRANSPORT_KEYS, _REQUIRED)
+        sender_no = section.text("sender_no")
+        authorization = section.text("authorization", secret=True)
+        sign_key = section.text("sign_key", secret=True)
         try:
             decode_key(sign_key)
         except PayloadError as e:
-            raise ConfigurationError(f"couriers.ems.sign_key is not usable: {e}", carrier=_CARRIER) from None
-        base_url = _string("base_url", config.get("base_url", PRODUCTION_URL))
-        parts = urlsplit(base_url)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise ConfigurationError(
-                f"couriers.ems.base_url must be an http(s) URL, got {base_url!r}", carrier=_CARRIER
-            )
-        try:
-            policy = TransportPolicy.from_config(config, rate_per_second=RATE_LIMIT_PER_SECOND)
-        except (TypeError, ValueError) as e:
-            raise ConfigurationError(f"couriers.ems: bad transport setting: {e}", carrier=_CARRIER) from None
-        if policy.rate_per_second <= 0 or policy.timeout_seconds <= 0:
-            raise ConfigurationError(
-                "couriers.ems: rate_per_second and timeout_seconds must be positive", carrier=_CARRIER
-            )
-        return cls(sender_no, authorization, sign_key, base_url, policy)
-
-
-def _string(key: str, value: object, *, secret: bool = False) -> str:
-    if isinstance(value, str) and value.strip():
-        return value.strip()
-    shown = "<hidden>" if secret else repr(value)
-    raise ConfigurationError(f"couriers.ems.{key} must be a non-empty string, got {shown}", carrier=_CARRIER)
+            raise section.error(f"couriers.ems.sign_key is not usable: {e}") from None
+        return cls(
+            sender_no,
+            authorization,
+            sign_key,
+            section.url("base_url", SANDBOX_URL),
+            TransportPolicy.from_config(config, rate_per_second=RATE_LIMIT_PER_SECOND, carrier=_CARRIER),
+        )

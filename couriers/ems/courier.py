@@ -28,7 +28,7 @@ import asyncio
 import logging
 import re
 from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, ClassVar, Self, TypeVar
 
 import aiohttp
@@ -54,6 +54,7 @@ from couriers.errors import (
     RetryableError,
 )
 from couriers.transport import CarrierTransport
+from couriers.wire_common import as_utc, utc_now
 
 __all__ = ["EMSCourier"]
 
@@ -64,10 +65,6 @@ T = TypeVar("T")
 _MOBILE = re.compile(r"^(?:\+?86)?1[3-9]\d{9}$")
 #: Parallel tracking calls per `track`; the transport's limiter still caps the rate.
 _TRACK_CONCURRENCY = 5
-
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 class EMSCourier(Courier):
@@ -84,7 +81,7 @@ class EMSCourier(Courier):
         config: EMSConfig,
         *,
         session: aiohttp.ClientSession | None = None,
-        now: Callable[[], datetime] = _utc_now,
+        now: Callable[[], datetime] = utc_now,
     ) -> None:
         self.config = config
         self._transport = CarrierTransport(self.code, config.transport, session=session)
@@ -203,10 +200,7 @@ class EMSCourier(Courier):
         }
 
     def now(self) -> datetime:
-        current = self._now()
-        if current.tzinfo is None:
-            raise ValueError("the EMS adapter clock must return timezone-aware datetimes")
-        return current.astimezone(UTC)
+        return as_utc(self._now(), what="the EMS adapter clock")
 
     # -- talking to EMS --------------------------------------------------------------------------------------
 

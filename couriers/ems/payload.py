@@ -5,7 +5,8 @@ Facts (carriers.md, reproduced byte for byte by the unit tests): the key is the 
 the customer's `signKey`; the plaintext is the compact JSON of the business payload with the `signKey`
 *string* appended; SM4 in ECB mode with PKCS#7 padding; the ciphertext is Base64-encoded and prefixed with the
 format tag ``|$4|``. The JSON must be compact (``,`` and ``:`` without spaces) and keep Chinese characters
-unescaped, as the Java (fastjson) and PHP (``JSON_UNESCAPED_UNICODE``) clients send it.
+unescaped, as the Java (fastjson) and PHP (``JSON_UNESCAPED_UNICODE``) clients send it: `dumps`, which is
+`couriers.wire_common.dump_json`.
 
 Opening a payload checks what the format allows: the prefix, Base64, whole 16-byte blocks, PKCS#7 padding,
 UTF-8, the `signKey` suffix and (for `decode`) JSON. ECB has no integrity of its own, so this is what
@@ -17,11 +18,13 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 from typing import Any
 
 from cryptography.hazmat.primitives import padding
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+from couriers.wire_common import dump_json as dumps
+from couriers.wire_common import load_json
 
 __all__ = ["PREFIX", "PayloadError", "decode", "decode_key", "decrypt", "dumps", "encode", "encrypt"]
 
@@ -44,11 +47,6 @@ def decode_key(sign_key: str) -> bytes:
     if len(key) != 16:
         raise PayloadError(f"the sign key must decode to 16 bytes, not {len(key)}")
     return key
-
-
-def dumps(obj: Any) -> str:
-    """Compact JSON with Chinese unescaped: the serialization EMS's clients encrypt."""
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
 
 
 def encrypt(plaintext: str, sign_key: str) -> str:
@@ -95,6 +93,6 @@ def decode(token: str, sign_key: str) -> Any:
     """`decrypt`, then JSON: a genuine sender always encrypts JSON, so anything else is a `PayloadError`."""
     text = decrypt(token, sign_key)
     try:
-        return json.loads(text)
-    except json.JSONDecodeError:
+        return load_json(text)
+    except ValueError:
         raise PayloadError("the payload does not decrypt with this key (not JSON)") from None

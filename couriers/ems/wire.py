@@ -26,15 +26,16 @@ Assumptions, where the public facts stop (the simulator follows them; parsing is
 from __future__ import annotations
 
 import contextlib
-import json
+import math
 import urllib.parse
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from couriers.ems import codes, payload
 from couriers.events import TrackingEvent
+from couriers.wire_common import BEIJING, BEIJING_FORMATS, format_beijing, load_json
 
 __all__ = [
     "BEIJING",
@@ -56,36 +57,37 @@ __all__ = [
     "trace_items",
 ]
 
-#: China Standard Time. A fixed offset (China has no DST), so no tz database is needed.
-BEIJING = timezone(timedelta(hours=8), "CST")
-TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+TIME_FORMAT = BEIJING_FORMATS[0]
 MSG_TYPE = "0"
 PUSH_VERSION = "V1.0.0"
 
 
-def format_beijing(moment: datetime) -> str:
-    """`moment` (timezone-aware) as EMS writes times: Beijing wall time, ``yyyy-MM-dd HH:mm:ss``."""
-    if moment.tzinfo is None:
-        raise ValueError("EMS times are written from timezone-aware datetimes")
-    return moment.astimezone(BEIJING).strftime(TIME_FORMAT)
-
-
 def parse_beijing(value: object) -> datetime:
-    """An EMS time as aware UTC: zone-less strings are Beijing time; digits are epoch milliseconds."""
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return datetime.fromtimestamp(value / 1000, UTC)
-    if not isinstance(value, str) or not value.strip():
-        raise ValueError(f"not an EMS time: {value!r}")
-    text = value.strip()
-    if text.isdigit():
-        return datetime.fromtimestamp(int(text) / 1000, UTC)
+    """An EMS time as aware UTC: zone-less strings are Beijing time; digits are epoch milliseconds.
+
+    `ValueError` for anything else — including epoch values or dates that no `datetime` can hold (a huge
+    number raises `OverflowError` or `OSError` inside `datetime`, which must not escape a push parser).
+    """
     try:
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return _from_epoch_ms(value)
+        if not isinstance(value, str) or not value.strip():
+            raise ValueError("not a time")
+        text = value.strip()
+        if text.isdigit():
+            return _from_epoch_ms(int(text))
         moment = datetime.fromisoformat(text.replace("/", "-"))
-    except ValueError:
-        raise ValueError(f"not an EMS time: {value!r}") from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=BEIJING)
-    return moment.astimezone(UTC)
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=BEIJING)
+        return moment.astimezone(UTC)
+    except (ValueError, OverflowError, OSError):
+        raise ValueError(f"not an EMS time: {str(value)[:40]!r}") from None
+
+
+def _from_epoch_ms(value: float) -> datetime:
+    if not math.isfinite(value):
+        raise ValueError("not a finite number")
+    return datetime.fromtimestamp(value / 1000, UTC)
 
 
 # -- requests and answers ------------------------------------------------------------------------------------
@@ -129,8 +131,8 @@ class Envelope:
 def parse_envelope(data: bytes) -> Envelope:
     """Read an answer; `ValueError` when it is not an EMS envelope at all."""
     try:
-        raw = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raw = load_json(data.decode("utf-8"))
+    except ValueError as e:  # UnicodeDecodeError included
         raise ValueError(f"answer is not UTF-8 JSON: {e}") from None
     if not isinstance(raw, dict) or not ({"success", "retCode"} & raw.keys()):
         raise ValueError("answer has neither success nor retCode")
@@ -143,8 +145,8 @@ def parse_envelope(data: bytes) -> Envelope:
     body = raw.get("retBody")
     if isinstance(body, str) and body.strip()[:1] in ("{", "["):
         # A plain string (e.g. a label URL) stays as it is.
-        with contextlib.suppress(json.JSONDecodeError):
-            body = json.loads(body)
+        with contextlib.suppress(ValueError):
+            body = load_json(body)
     return Envelope(bool(success), ret_code, str(raw.get("retMsg") or ""), body, raw)
 
 
@@ -256,8 +258,8 @@ def read_push(body: bytes, content_type: str = "") -> InboundPushEnvelope:
         fields = {k: v[-1] for k, v in urllib.parse.parse_qs(text, keep_blank_values=True).items()}
     else:
         try:
-            parsed = json.loads(text)
-        except json.JSONDecodeError:
+            parsed = load_json(text)
+        except ValueError:
             raise ValueError("push body is neither JSON nor a form") from None
         if not isinstance(parsed, dict):
             raise ValueError("push body must be a JSON object")

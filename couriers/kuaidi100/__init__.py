@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from couriers.kuaidi100.codes import ORDER_STATUS, STATE_STATUS, order_status_for, status_for
 from couriers.kuaidi100.config import Kuaidi100Config
-from couriers.kuaidi100.courier import MIN_QUERY_INTERVAL, Kuaidi100Courier
+from couriers.kuaidi100.courier import MIN_QUERY_INTERVAL, Kuaidi100Courier, QueryLocked
 from couriers.kuaidi100.signing import border_sign, encode_param, push_sign, query_sign, verify_push
 
 __all__ = [
@@ -20,6 +20,7 @@ __all__ = [
     "STATE_STATUS",
     "Kuaidi100Config",
     "Kuaidi100Courier",
+    "QueryLocked",
     "border_sign",
     "encode_param",
     "order_status_for",

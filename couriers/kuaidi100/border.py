@@ -1,4 +1,4 @@
-"""Merchant send (商家寄件, border API): booking a pickup (`bOrder`) and cancelling it (`cancel`).
+"""Merchant send (商家寄件, border API): booking a pickup (`bOrder`), asking for it (`detail`), cancelling it.
 
 Every call is a form `method, key, t, param, sign` with `sign = UPPER(MD5(param + t + key + secret))`.
 
@@ -8,10 +8,10 @@ Beijing time; required for SF, sent always), thirdOrderId (our order id: a repea
 the first order, which is how a retry or a second replica never books twice), op=1 with pollCallBackUrl
 (Kuaidi100 subscribes the waybill to tracking pushes by itself).
 
-Answer `{result, returnCode, message, data{kuaidinum, orderId, taskId}}`. We assume `kuaidinum` comes back
-at once (it does for the direct-order carriers; for asynchronous ones, e.g. Yunda, it arrives later in the
-status-0 callback): an answer without it raises `RetryableError`, and the retry — same thirdOrderId — finds
-the same order, by then with its number. taskId and orderId are kept in `Booking.raw` for `cancel`.
+Answer `{result, returnCode, message, data{kuaidinum, orderId, taskId}}`. `kuaidinum` comes back at once for
+the direct-order carriers; for asynchronous ones (e.g. Yunda) it is assigned later, and `detail` (`{taskId}`,
+answering `data{kuaidinum, status, …}`) shows it once it exists — see `courier` for how a booking waits for
+it. taskId and orderId are kept in `Booking.raw` for `cancel`.
 
 cancel `param`: {taskId, orderId, cancelMsg}. Cancelling an order that is already cancelled answers 200
 (the simulator does so; we assume the carrier does too); after pickup the answer is a 400 → `RejectedError`.
@@ -19,7 +19,6 @@ cancel `param`: {taskId, orderId, cancelMsg}. Cancelling an order that is alread
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -27,8 +26,8 @@ from typing import Any
 from couriers.contract import Address, PickupRequest
 from couriers.errors import RejectedError, RetryableError
 from couriers.kuaidi100 import codes
-from couriers.kuaidi100.query import BEIJING
 from couriers.kuaidi100.signing import border_sign, encode_param
+from couriers.wire_common import BEIJING, load_json
 
 __all__ = ["DAY_TYPES", "border_form", "cancel_param", "order_param", "parse_border_answer", "print_address"]
 
@@ -103,7 +102,7 @@ def cancel_param(task_id: str, order_id: str, message: str = "证照寄递取消
 def parse_border_answer(body: bytes, *, operation: str) -> Mapping[str, Any]:
     """The `data` of a successful border answer; the typed error of a failed one."""
     try:
-        answer = json.loads(body)
+        answer = load_json(body)
     except ValueError:
         raise RetryableError(
             f"kuaidi100 {operation} answered something that is not JSON", carrier=_CARRIER

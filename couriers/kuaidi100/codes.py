@@ -5,7 +5,8 @@ published state table: 0 在途, 1 揽收 (101 已下单, 102 待揽收, 103 已
 3 签收 (301-304), 4 退签 (401 已销单), 5 派件 (501 投柜或驿站), 6 退回, 7 转投,
 8 清关 (10 待清关, 11 清关中, 12 已清关, 13 清关异常), 14 拒签. The detailed in-transit codes
 1001 (到达派件城市), 1002 (干线) and 1003 (转递) are recalled from the resultv2 documentation, not
-re-checked; they are in-transit scans whatever their exact wording.
+re-checked; they are in-transit scans whatever their exact wording. A sub-code missing from the table falls
+back to its state group (`status_for`, `state_group`): "211" is 疑难, "1004" 在途.
 
 Choices where the state table is ambiguous for a certificate that must come back to the hall:
 - 14 拒签 (recipient refused) is `returning`, not `returned`: the parcel is still on its way back; 4 退签
@@ -127,16 +128,34 @@ TERMINAL_STATES = frozenset({"3", "301", "302", "303", "304", "4", "401"})
 
 
 def status_for(code: str) -> Status:
-    """Normalized status of a tracking state / statusCode; `KeyError` for a code Kuaidi100 never sends."""
-    return STATE_STATUS[code]
+    """Normalized status of a tracking state / statusCode: the code itself, else its state group.
+
+    Kuaidi100 adds detailed sub-codes without notice; an unknown one (say "211" or "1004") still belongs to
+    a known group ("2" 疑难, "0" 在途), which says far more than "unknown". `KeyError` only when neither the
+    code nor its group is a state (callers then fall back to the event's label or the result's `state`).
+    """
+    known = STATE_STATUS.get(code)
+    if known is not None:
+        return known
+    return STATE_STATUS[state_group(code)]
 
 
 def state_group(code: str) -> str:
-    """The top-level state a detailed statusCode belongs to ("103" → "1", "1002" → "0", "14" → "14")."""
-    if len(code) == 4 and code.startswith("10"):
-        return "0"
-    if len(code) == 3 and code[0] in "12345":
+    """The top-level state a detailed statusCode belongs to ("103" → "1", "1002" → "0", "14" → "14").
+
+    Three digits: the first digit ("211" → "2"). Four digits: "10xx" are the sub-states of 0 在途, "11xx" …
+    "14xx" those of the two-digit states 11 … 14. Anything else is its own group.
+    """
+    code = code.strip()
+    if not code.isdigit():
+        return code
+    if len(code) == 3 and code[0] in "12345678":
         return code[0]
+    if len(code) == 4:
+        if code.startswith("10"):
+            return "0"
+        if code[:2] in ("11", "12", "13", "14"):
+            return code[:2]
     return code
 
 

@@ -2,14 +2,22 @@
 
 Decisions worth knowing:
 - Tracking is one number per call, and never the same number twice within 30 minutes (Kuaidi100 locks a
-  number queried more often). The adapter remembers, per number, when it last asked and what it got; a repeat
-  inside the window is answered from that memory without a call. The memory is per instance: a second replica
-  may still ask once more, and the (simulated) lock then reads as "no news" (see `query`).
+  number queried more often). So a real-time query is sent exactly once — never retried by the transport, a
+  timeout or 5xx included — and the number is remembered as asked *before* the request leaves: an answer lost
+  on the way back still counts. Within the 30 minutes a number asked successfully is answered from memory; one
+  whose query failed is refused with `QueryLocked` (a `RetryableError` saying when it may be asked again)
+  without calling Kuaidi100. The memory is per instance: a second replica may still ask once more, and the
+  (simulated) lock then reads as "no news" (see `query`).
 - `track` answers every number: one without a record (500) or with a wrong phone tail (408) gets an empty
   timeline and a log line, as for any carrier answering "no record"; account and server failures raise.
 - Booking is idempotent on Kuaidi100's side through `thirdOrderId`, so the adapter keeps no order memory;
   a fresh instance booking the same order id gets the first order back. `Booking.raw` holds taskId / orderId
   (needed by `cancel`) and kuaidicom.
+- A bOrder answer without `kuaidinum` (carriers that assign the waybill asynchronously) is not a carrier
+  failure: the adapter asks `detail` for the order's number, and if there is none yet raises
+  `TrackingNumberPending` outside the circuit breaker; the booking job's next try (same thirdOrderId) finds
+  the order with its number. If `detail` says the order failed (610) or was cancelled (9, 99), booking is a
+  `RejectedError`: no courier is coming, a clerk must decide.
 - Pushes: tracking pushes go to `callback_url`, border order callbacks to `callback_url + "/order"`;
   `parse_push` tells them apart by that path tail (see `push`).
 - All tracking uses the configured `com`: the adapter tracks the waybills it booked.
@@ -19,7 +27,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any, ClassVar, Self
 
 import aiohttp
@@ -34,20 +43,31 @@ from couriers.contract import (
     TrackQuery,
     TrackResult,
 )
-from couriers.errors import ConfigurationError, RejectedError, RetryableError
-from couriers.kuaidi100 import border, push, query
+from couriers.errors import ConfigurationError, RejectedError, RetryableError, TrackingNumberPending
+from couriers.kuaidi100 import border, codes, push, query
 from couriers.kuaidi100.config import DEFAULT_RATE_PER_SECOND, Kuaidi100Config
 from couriers.transport import CarrierTransport, Response
+from couriers.wire_common import as_utc, format_beijing, utc_now
 
-__all__ = ["MIN_QUERY_INTERVAL", "Kuaidi100Courier"]
+__all__ = ["MIN_QUERY_INTERVAL", "Kuaidi100Courier", "QueryLocked"]
 
 log = logging.getLogger(__name__)
 
 MIN_QUERY_INTERVAL = timedelta(minutes=30)
+#: Order statuses (border `detail`) after which no courier is coming for the order.
+_DEAD_ORDER_STATUSES = frozenset({"610", "9", "99"})
 
 
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
+class QueryLocked(RetryableError):
+    """The number was asked within the last 30 minutes and that query failed; asking again would lock it."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Asked:
+    """When a number was last asked, and its answer (None: the query failed or its answer never came)."""
+
+    at: datetime
+    result: TrackResult | None = None
 
 
 class Kuaidi100Courier(Courier):
@@ -68,24 +88,23 @@ class Kuaidi100Courier(Courier):
         config: Kuaidi100Config,
         *,
         session: aiohttp.ClientSession | None = None,
-        now: Callable[[], datetime] = _utc_now,
+        transport: CarrierTransport | None = None,
+        now: Callable[[], datetime] = utc_now,
     ) -> None:
-        """`now` must return aware datetimes (inject a virtual clock in tests); `session` is borrowed."""
+        """`now` must return aware datetimes (inject a virtual clock in tests); `session` is borrowed;
+        `transport` replaces the HTTP transport (tests)."""
         self.config = config
         self._now = now
-        self._transport = CarrierTransport(self.code, config.transport, session=session)
-        self._recent: dict[str, tuple[datetime, TrackResult]] = {}
-        self._pushes = push.PushParser(config.salt, self.now)
+        self._transport = transport or CarrierTransport(self.code, config.transport, session=session)
+        self._asked: dict[str, _Asked] = {}
+        self._pushes = push.PushParser(config.salt)
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> Self:
         return cls(Kuaidi100Config.from_mapping(config))
 
     def now(self) -> datetime:
-        current = self._now()
-        if current.tzinfo is None:
-            raise ValueError("the kuaidi100 adapter clock must return timezone-aware datetimes")
-        return current.astimezone(UTC)
+        return as_utc(self._now(), what="the kuaidi100 adapter clock")
 
     # -- booking ------------------------------------------------------------------------------------------
 
@@ -109,30 +128,46 @@ class Kuaidi100Courier(Courier):
             callback_url=callback_url,
             now=self.now(),
         )
-
-        async def attempt() -> Booking:
-            data = await self._border("bOrder", param)
-            number = str(data.get("kuaidinum") or "")
-            if not number:
-                raise RetryableError(
-                    f"kuaidi100 accepted order {request.order_id} but gave no waybill number yet",
-                    carrier=self.code,
-                    raw_code="NO_KUAIDINUM",
-                )
-            return Booking(
-                order_id=request.order_id,
-                tracking_number=number,
+        data = await self._border("bOrder", param)
+        task_id = str(data.get("taskId") or "")
+        kd_order_id = str(data.get("orderId") or "")
+        number = str(data.get("kuaidinum") or "")
+        if not number and task_id:
+            number = await self._number_of(request.order_id, task_id)
+        if not number:
+            # Raised here, outside the transport: an order waiting for its number says nothing about
+            # Kuaidi100's health, so it must not count towards the circuit breaker, nor be retried at once.
+            raise TrackingNumberPending(
+                f"kuaidi100 accepted order {request.order_id} (Kuaidi100 order {kd_order_id or '?'}) but the "
+                "carrier has not assigned a waybill number yet; booking again later finds the same order",
                 carrier=self.code,
-                raw={
-                    "kuaidinum": number,
-                    "taskId": str(data.get("taskId") or ""),
-                    "orderId": str(data.get("orderId") or ""),
-                    "kuaidicom": self.config.com,
-                    "thirdOrderId": request.order_id,
-                },
+                raw_code="NO_KUAIDINUM",
             )
+        return Booking(
+            order_id=request.order_id,
+            tracking_number=number,
+            carrier=self.code,
+            raw={
+                "kuaidinum": number,
+                "taskId": task_id,
+                "orderId": kd_order_id,
+                "kuaidicom": self.config.com,
+                "thirdOrderId": request.order_id,
+            },
+        )
 
-        return await self._transport.call("bOrder", attempt)
+    async def _number_of(self, order_id: str, task_id: str) -> str:
+        """The waybill number `detail` reports for an order ("" if none yet); dead orders are rejected."""
+        data = await self._border("detail", {"taskId": task_id})
+        status = str(data.get("status", "")).strip()
+        if status in _DEAD_ORDER_STATUSES:
+            raise RejectedError(
+                f"kuaidi100 order for {order_id} ended without a pickup: {status} "
+                f"{codes.ORDER_TEXT.get(status, '')}; a clerk must book it again",
+                carrier=self.code,
+                raw_code=codes.order_raw_code(status),
+            )
+        return str(data.get("kuaidinum") or "")
 
     async def cancel(self, booking: Booking) -> None:
         """Cancel before pickup; again is a no-op; after pickup `RejectedError`."""
@@ -144,59 +179,79 @@ class Kuaidi100Courier(Courier):
                 carrier=self.code,
                 raw_code="NO_TASK_ID",
             )
-        param = border.cancel_param(task_id, order_id)
-
-        async def attempt() -> None:
-            await self._border("cancel", param)
-
-        await self._transport.call("cancel", attempt)
+        await self._border("cancel", border.cancel_param(task_id, order_id))
 
     async def _border(self, method: str, param: Mapping[str, str]) -> Mapping[str, Any]:
-        t_ms = int(self.now().timestamp() * 1000)
-        form = border.border_form(method, param, key=self.config.key, secret=self.config.secret, t_ms=t_ms)
-        response = await self._transport.post(self.config.border_url, operation=method, data=form)
-        _check_http(response, method)
-        return border.parse_border_answer(response.body, operation=method)
+        """One border API call under the transport policy (retried: thirdOrderId makes bOrder idempotent)."""
+
+        async def attempt() -> Mapping[str, Any]:
+            t_ms = int(self.now().timestamp() * 1000)
+            form = border.border_form(
+                method, param, key=self.config.key, secret=self.config.secret, t_ms=t_ms
+            )
+            response = await self._transport.post(self.config.border_url, operation=method, data=form)
+            _check_http(response, method)
+            return border.parse_border_answer(response.body, operation=method)
+
+        return await self._transport.call(method, attempt)
 
     # -- tracking -----------------------------------------------------------------------------------------
 
     async def track(self, queries: Sequence[TrackQuery]) -> list[TrackResult]:
-        """One real-time query per number, in order; a number asked within 30 minutes comes from memory."""
-        now = self.now()
-        self._forget_before(now - MIN_QUERY_INTERVAL)
+        """One real-time query per number, in order; never the same number twice within 30 minutes.
+
+        A number asked within the window is answered from memory, or — if that query failed — refused with
+        `QueryLocked` after the other numbers were asked (their answers are remembered, so the caller's retry
+        costs no call).
+        """
+        self._forget_before(self.now() - MIN_QUERY_INTERVAL)
         results = []
+        locked: list[_Asked] = []
         for q in queries:
-            recent = self._recent.get(q.tracking_number)
-            if recent is not None:
-                results.append(recent[1])
-                continue
-            result = await self._query(q)
-            self._recent[q.tracking_number] = (self.now(), result)
-            results.append(result)
+            asked = self._asked.get(q.tracking_number)
+            if asked is None:
+                results.append(await self._query(q))
+            elif asked.result is not None:
+                results.append(asked.result)
+            else:
+                locked.append(asked)
+        if locked:
+            free_at = format_beijing(min(a.at for a in locked) + MIN_QUERY_INTERVAL)
+            raise QueryLocked(
+                f"kuaidi100 was asked for {len(locked)} of these number(s) in the last 30 minutes without an "
+                f"answer; asking again before {free_at} (Beijing time) would lock them",
+                carrier=self.code,
+                raw_code="QUERY_LOCKED",
+            )
         return results
 
     def _forget_before(self, cutoff: datetime) -> None:
-        for number in [n for n, (at, _) in self._recent.items() if at <= cutoff]:
-            del self._recent[number]
+        for number in [n for n, asked in self._asked.items() if asked.at <= cutoff]:
+            del self._asked[number]
 
     async def _query(self, q: TrackQuery) -> TrackResult:
+        """Exactly one real-time query, remembered as asked before it is sent (see the module docstring)."""
+        number = q.tracking_number
         form = query.query_form(
             customer=self.config.customer,
             key=self.config.key,
             com=self.config.com,
-            number=q.tracking_number,
+            number=number,
             phone=q.phone_tail,
         )
 
         async def attempt() -> query.QueryAnswer:
+            self._asked[number] = _Asked(self.now())
             response = await self._transport.post(self.config.query_url, operation="query", data=form)
             _check_http(response, "query")
-            return query.parse_query_answer(response.body, q.tracking_number)
+            return query.parse_query_answer(response.body, number)
 
-        answer = await self._transport.call("query", attempt)
+        answer = await self._transport.call("query", attempt, retry=False)
         if answer.empty_code:
             log.info("kuaidi100 has no timeline for a number (returnCode %s)", answer.empty_code)
-        return TrackResult(q.tracking_number, answer.events)
+        result = TrackResult(number, answer.events)
+        self._asked[number] = _Asked(self._asked[number].at, result)
+        return result
 
     # -- pushes -------------------------------------------------------------------------------------------
 

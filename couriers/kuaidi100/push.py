@@ -13,8 +13,16 @@ again (Kuaidi100 asks for that to happen no sooner than half an hour later).
 Order callback of the border API (to bOrder's `callBackUrl`, path tail "/order"): form `taskId`, `sign` and
 `param` (JSON `{kuaidicom, kuaidinum, status, message, data{orderId, status, cancelMsg, courierName,
 courierMobile, weight, freight, updateTime}}`), one status per callback. Assumed signed like the tracking
-push with the bOrder `salt`; `data.updateTime` (Beijing time) is an assumption too — without it the event
-is stamped with the time it arrived.
+push with the bOrder `salt`. Kuaidi100's published field list has no time at all; `data.updateTime` (or a
+top-level `updateTime`, Beijing time) is our assumption and is used when present. Without it the event time
+is derived from the callback itself, never from the clock, so a replayed callback (Kuaidi100 retries, the
+service re-parses stored pushes) yields the identical event and deduplicates: `ORDER_EPOCH` (the Unix epoch)
+plus the status's place in the order's life in seconds (`ORDER_LIFECYCLE`), which keeps several timeless
+order events in their natural order among themselves; such events sort before every timed scan.
+
+A callback without `kuaidinum` (typically 610 下单失败: the order failed before a waybill number existed)
+has nothing to attach an event to: it is acknowledged, logged with Kuaidi100's orderId, and yields no event —
+the booking itself reports 610 as a rejection (see `courier`).
 
 Both are answered `{"result":true,"returnCode":"200","message":"成功"}`; anything else makes Kuaidi100 retry
 (three times, about 30 minutes apart). Unsigned or wrongly signed pushes are refused with 401, malformed ones
@@ -23,9 +31,10 @@ with 400 — after the signature check, so a forger learns nothing about the par
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Mapping
-from datetime import datetime
+import logging
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
 from urllib.parse import parse_qs
 
 from couriers.contract import InboundPush, PushOutcome
@@ -34,9 +43,12 @@ from couriers.events import TrackingEvent
 from couriers.kuaidi100 import codes
 from couriers.kuaidi100.query import beijing_time, parse_result
 from couriers.kuaidi100.signing import encode_param, verify_push
+from couriers.wire_common import load_json
 
 __all__ = [
     "ACK_BODY",
+    "ORDER_EPOCH",
+    "ORDER_LIFECYCLE",
     "ORDER_TAIL",
     "PushParser",
     "parse_subscribe_answer",
@@ -47,6 +59,14 @@ ACK_BODY = encode_param({"result": True, "returnCode": "200", "message": "成功
 #: Path tail of border order callbacks, after the tracking callback URL.
 ORDER_TAIL = "/order"
 _CARRIER = "kuaidi100"
+
+log = logging.getLogger(__name__)
+
+#: The "time unknown" anchor of order events whose callback carries no time (see the module docstring).
+ORDER_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+#: Order-callback statuses in the order an order lives through them; the index is the seconds after
+#: `ORDER_EPOCH` a timeless callback of that status is stamped with.
+ORDER_LIFECYCLE = ("0", "610", "1", "2", "11", "9", "99", "10", "101", "14", "12", "13", "15", "155")
 
 
 def subscribe_form(
@@ -62,7 +82,7 @@ def subscribe_form(
 def parse_subscribe_answer(body: bytes) -> None:
     """Return if Kuaidi100 is monitoring the number; raise the typed error otherwise."""
     try:
-        answer = json.loads(body)
+        answer = load_json(body)
     except ValueError:
         raise RetryableError(
             "kuaidi100 subscribe answered something that is not JSON", carrier=_CARRIER
@@ -76,11 +96,14 @@ def parse_subscribe_answer(body: bytes) -> None:
 
 
 class PushParser:
-    """Authenticates and decodes both kinds of push with the configured salt."""
+    """Authenticates and decodes both kinds of push with the configured salt.
 
-    def __init__(self, salt: str, now: Callable[[], datetime]) -> None:
+    Only `PushRejected` ever leaves `parse`: the service answers it with its status, while any other exception
+    would be a 500 and a push lost.
+    """
+
+    def __init__(self, salt: str) -> None:
         self._salt = salt
-        self._now = now
 
     def parse(self, push: InboundPush) -> PushOutcome:
         tail = push.path_tail.rstrip("/")
@@ -88,30 +111,32 @@ class PushParser:
             return self._tracking(push)
         if tail == ORDER_TAIL:
             return self._order(push)
-        raise PushRejected(f"no kuaidi100 push is sent to {tail!r}", status=404, carrier=_CARRIER)
+        raise PushRejected(f"no kuaidi100 push is sent to {tail[:40]!r}", status=404, carrier=_CARRIER)
 
-    def _form(self, push: InboundPush) -> tuple[str, dict[str, str]]:
+    def _form(self, push: InboundPush) -> str:
         try:
             fields = parse_qs(push.body.decode("utf-8"), keep_blank_values=True, strict_parsing=False)
         except UnicodeDecodeError:
             raise PushRejected("push body is not UTF-8", status=400, carrier=_CARRIER) from None
+        except ValueError:
+            raise PushRejected("push body is not a form", status=400, carrier=_CARRIER) from None
         flat = {k: v[0] for k, v in fields.items() if v}
         param = flat.get("param")
         if param is None:
             raise PushRejected("push has no param field", status=400, carrier=_CARRIER)
         if not verify_push(param, self._salt, flat.get("sign")):
             raise PushRejected("missing or wrong kuaidi100 push sign", status=401, carrier=_CARRIER)
-        return param, flat
+        return param
 
     def _tracking(self, push: InboundPush) -> PushOutcome:
-        param, _ = self._form(push)
+        param = self._form(push)
         try:
-            body = json.loads(param)
+            body = _object(load_json(param), "param")
+            if "status" not in body:
+                raise ValueError("param has no status")
             status = str(body["status"])
-            last = body.get("lastResult") or {}
-            if not isinstance(last, Mapping):
-                raise ValueError("lastResult is not an object")
-            number = str(last.get("nu") or "")
+            last = _object(body.get("lastResult") or {}, "lastResult")
+            number = _number(last.get("nu"))
             if not number:
                 raise ValueError("lastResult has no number (nu)")
             events = parse_result(last, number)
@@ -121,18 +146,14 @@ class PushParser:
         return PushOutcome(events=events, ack_body=ACK_BODY, resubscribe=resubscribe)
 
     def _order(self, push: InboundPush) -> PushOutcome:
-        param, _ = self._form(push)
+        param = self._form(push)
         try:
-            body = json.loads(param)
-            data = body.get("data")
-            data = {} if data is None else data
-            if not isinstance(data, Mapping):
-                raise ValueError("data is not an object")
+            body = _object(load_json(param), "param")
+            data = _object({} if body.get("data") is None else body["data"], "data")
             code = str(body.get("status", data.get("status", ""))).strip()
             status = codes.order_status_for(code)
-            number = str(body.get("kuaidinum") or "")
-            updated = data.get("updateTime")
-            when = beijing_time(updated) if isinstance(updated, str) and updated else self._now()
+            number = _number(body.get("kuaidinum"))
+            when = _order_time(body, data, code)
             text = str(body.get("message") or data.get("cancelMsg") or codes.ORDER_TEXT[code])
         except (ValueError, KeyError, TypeError) as e:
             raise PushRejected(
@@ -149,4 +170,35 @@ class PushParser:
                     description=text,
                 )
             )
+        elif status is not None:
+            log.warning(
+                "kuaidi100 order callback %s (%s) for order %s carries no waybill number; no event",
+                code,
+                codes.ORDER_TEXT[code],
+                str(data.get("orderId") or "?")[:40],
+            )
         return PushOutcome(events=events, ack_body=ACK_BODY)
+
+
+def _object(value: Any, name: str) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise ValueError(f"{name} is not a JSON object")
+    return value
+
+
+def _number(value: Any) -> str:
+    """A waybill number as sent (string or integer); "" when absent; `ValueError` for any other JSON."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise ValueError("the waybill number is not a string")
+    return str(value).strip()
+
+
+def _order_time(body: Mapping[str, Any], data: Mapping[str, Any], code: str) -> datetime:
+    """The callback's own `updateTime`, else the stable stamp of its status (see the module docstring)."""
+    updated = data.get("updateTime") or body.get("updateTime")
+    if updated:
+        return beijing_time(updated)
+    rank = ORDER_LIFECYCLE.index(code) if code in ORDER_LIFECYCLE else len(ORDER_LIFECYCLE)
+    return ORDER_EPOCH + timedelta(seconds=rank)

@@ -7,26 +7,25 @@ data: [{time, ftime, context, areaName, status, statusCode}]}` with `data` newes
 
 Failure answers are `{result: false, returnCode, message}`; see `codes.QUERY_ERRORS` / `codes.QUERY_EMPTY`.
 Kuaidi100 locks a number queried more often than every 30 minutes; the adapter never does that (it answers
-from a short cache), and the public pages don't give the lock's answer: the simulator answers 500 (查询无结果,
-请隔段时间再查), which reads as an empty timeline rather than starting a retry storm against a lock.
+from memory, see `courier`), and the public pages don't give the lock's answer: the simulator answers 500
+(查询无结果, 请隔段时间再查), which reads as an empty timeline rather than starting a retry storm against a
+lock.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 from couriers.errors import RetryableError
 from couriers.events import TrackingEvent
 from couriers.kuaidi100 import codes
 from couriers.kuaidi100.signing import encode_param, query_sign
+from couriers.status import Status
+from couriers.wire_common import load_json
+from couriers.wire_common import parse_beijing as beijing_time
 
-__all__ = ["BEIJING", "QueryAnswer", "beijing_time", "parse_query_answer", "parse_result", "query_form"]
-
-BEIJING = timezone(timedelta(hours=8), "Asia/Shanghai")
-_TIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M")
+__all__ = ["QueryAnswer", "beijing_time", "parse_query_answer", "parse_result", "query_form"]
 
 
 def query_form(*, customer: str, key: str, com: str, number: str, phone: str = "") -> dict[str, str]:
@@ -37,16 +36,6 @@ def query_form(*, customer: str, key: str, com: str, number: str, phone: str = "
     param["resultv2"] = "1"
     text = encode_param(param)
     return {"customer": customer, "sign": query_sign(text, key, customer), "param": text}
-
-
-def beijing_time(text: str) -> datetime:
-    """`yyyy-MM-dd HH:mm:ss` in Beijing time → aware UTC; `ValueError` otherwise."""
-    for fmt in _TIME_FORMATS:
-        try:
-            return datetime.strptime(text.strip(), fmt).replace(tzinfo=BEIJING).astimezone(UTC)
-        except ValueError:
-            continue
-    raise ValueError(f"not a Kuaidi100 time: {text!r}")
 
 
 def parse_result(result: Mapping[str, Any], number: str = "") -> list[TrackingEvent]:
@@ -63,7 +52,7 @@ def parse_result(result: Mapping[str, Any], number: str = "") -> list[TrackingEv
     for item in data:
         if not isinstance(item, Mapping):
             raise ValueError("result data item is not an object")
-        code = _event_code(item, fallback)
+        code, status = _event_code(item, fallback)
         when = item.get("ftime") or item.get("time")
         if not isinstance(when, str):
             raise ValueError("event has no time")
@@ -71,7 +60,7 @@ def parse_result(result: Mapping[str, Any], number: str = "") -> list[TrackingEv
             TrackingEvent(
                 tracking_number=nu,
                 time=beijing_time(when),
-                status=codes.status_for(code),
+                status=status,
                 raw_code=code,
                 description=str(item.get("context", "")).strip(),
                 location=str(item.get("areaName") or item.get("location") or "").strip(),
@@ -81,16 +70,20 @@ def parse_result(result: Mapping[str, Any], number: str = "") -> list[TrackingEv
     return events
 
 
-def _event_code(item: Mapping[str, Any], fallback: str) -> str:
+def _event_code(item: Mapping[str, Any], fallback: str) -> tuple[str, Status]:
+    """The event's raw code and status: its statusCode (or that code's state group), else its Chinese
+    label, else the result's `state`. The raw code is the statusCode as sent whenever there is one."""
     code = str(item.get("statusCode") or "").strip()
-    if code in codes.STATE_STATUS:
-        return code
-    label_code = codes.code_for_label(str(item.get("status") or ""))
-    if label_code is not None:
-        return label_code
-    if fallback in codes.STATE_STATUS:
-        return fallback
-    raise ValueError(f"event has no known state (statusCode {code!r})")
+    candidates = [code, codes.code_for_label(str(item.get("status") or "")), fallback]
+    for candidate in candidates:
+        if not candidate:
+            continue
+        try:
+            status = codes.status_for(candidate)
+        except KeyError:
+            continue
+        return code or candidate, status
+    raise ValueError(f"event has no known state (statusCode {code[:20]!r})")
 
 
 class QueryAnswer:
@@ -105,7 +98,7 @@ class QueryAnswer:
 def parse_query_answer(body: bytes, number: str) -> QueryAnswer:
     """Decode a poll/query.do answer; raise the typed error of a failure code."""
     try:
-        answer = json.loads(body)
+        answer = load_json(body)
     except ValueError:
         raise RetryableError(
             "kuaidi100 query answered something that is not JSON", carrier="kuaidi100"

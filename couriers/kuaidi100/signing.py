@@ -7,27 +7,23 @@
 The border order callback is assumed to be signed like the tracking push (`MD5(param + salt)`, salt given in
 the bOrder param), as Kuaidi100's other callbacks are (`taskId`, `sign`, `param` form fields).
 
-`param` is signed exactly as sent: callers build it once with `encode_param` and put that very string in the
-form. Strings are UTF-8 encoded before hashing.
+`param` is signed exactly as sent: callers build it once with `encode_param` (compact JSON, Chinese kept:
+`couriers.wire_common.dump_json`) and put that very string in the form. Strings are UTF-8 encoded before
+hashing.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import json
-from typing import Any
+
+from couriers.wire_common import dump_json as encode_param
 
 __all__ = ["border_sign", "encode_param", "push_sign", "query_sign", "verify_push"]
 
 
 def _md5_upper(text: str) -> str:
     return hashlib.md5(text.encode("utf-8"), usedforsecurity=False).hexdigest().upper()
-
-
-def encode_param(param: Any) -> str:
-    """The JSON text of a `param` field: compact, UTF-8 characters kept as they are."""
-    return json.dumps(param, ensure_ascii=False, separators=(",", ":"))
 
 
 def query_sign(param: str, key: str, customer: str) -> str:
@@ -43,7 +39,12 @@ def border_sign(param: str, t: str, key: str, secret: str) -> str:
 
 
 def verify_push(param: str, salt: str, sign: str | None) -> bool:
-    """Whether `sign` is the push signature of `param` (case-insensitive, constant time)."""
+    """Whether `sign` is the push signature of `param` (case-insensitive, constant time).
+
+    Compared as bytes: `hmac.compare_digest` raises `TypeError` for a str with non-ASCII characters, and a
+    forged sign may contain anything.
+    """
     if not sign:
         return False
-    return hmac.compare_digest(push_sign(param, salt), sign.strip().upper())
+    expected = push_sign(param, salt).encode("ascii")
+    return hmac.compare_digest(expected, sign.strip().upper().encode("utf-8", errors="replace"))

@@ -18,7 +18,7 @@ from __future__ import annotations
 import itertools
 import random
 from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, ClassVar, Self
 from urllib.parse import urlsplit
 
@@ -42,12 +42,9 @@ from couriers.sandbox.config import SandboxConfig
 from couriers.sandbox.numbers import SERIAL_MODULUS, make_tracking_number, parse_tracking_number
 from couriers.sandbox.pusher import DEFAULT_RETRY_DELAYS, PushClient, Subscriptions
 from couriers.sandbox.timeline import plan_life
+from couriers.wire_common import as_utc, utc_now
 
 __all__ = ["SandboxCourier"]
-
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 class SandboxCourier(Courier):
@@ -63,7 +60,7 @@ class SandboxCourier(Courier):
         self,
         config: SandboxConfig | None = None,
         *,
-        now: Callable[[], datetime] = _utc_now,
+        now: Callable[[], datetime] = utc_now,
         session: aiohttp.ClientSession | None = None,
         retry_delays: Sequence[float] = DEFAULT_RETRY_DELAYS,
         serial_start: int | None = None,
@@ -92,10 +89,7 @@ class SandboxCourier(Courier):
 
     def now(self) -> datetime:
         """The adapter's clock, in UTC."""
-        current = self._now()
-        if current.tzinfo is None:
-            raise ValueError("the sandbox clock must return timezone-aware datetimes")
-        return current.astimezone(UTC)
+        return as_utc(self._now(), what="the sandbox clock")
 
     async def book(self, request: PickupRequest) -> Booking:
         """Book at once; the same `order_id` again returns the first booking, whatever else changed."""

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from couriers.events import TrackingEvent
 from couriers.sandbox.codes import STATUS_BY_CODE
 from couriers.sandbox.numbers import parse_tracking_number
+from couriers.wire_common import dump_json, load_json
 
 __all__ = ["ACK_BODY", "SIGNATURE_HEADER", "decode_push", "encode_push", "sign", "verify"]
 
@@ -39,7 +39,7 @@ def encode_push(tracking_number: str, events: Iterable[TrackingEvent]) -> bytes:
             for e in events
         ],
     }
-    return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+    return dump_json(payload).encode()
 
 
 def sign(secret: str, body: bytes) -> str:
@@ -57,8 +57,8 @@ def verify(secret: str, body: bytes, header: str | None) -> bool:
 def decode_push(body: bytes) -> tuple[str, list[TrackingEvent]]:
     """Parse a (verified) push body into normalized events; `ValueError` saying what is wrong otherwise."""
     try:
-        payload = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        payload = load_json(body.decode("utf-8"))
+    except ValueError as e:  # UnicodeDecodeError included
         raise ValueError(f"body is not UTF-8 JSON: {e}") from e
     if not isinstance(payload, dict):
         raise ValueError("body must be a JSON object")
@@ -83,16 +83,20 @@ def _event(number: str, index: int, item: object) -> TrackingEvent:
     try:
         when = datetime.fromisoformat(time)
     except ValueError as e:
-        raise ValueError(f"{where}.time is not ISO 8601: {time!r}") from e
+        raise ValueError(f"{where}.time is not ISO 8601: {time[:40]!r}") from e
     if when.tzinfo is None:
-        raise ValueError(f"{where}.time has no UTC offset: {time!r}")
+        raise ValueError(f"{where}.time has no UTC offset: {time[:40]!r}")
+    try:
+        when = when.astimezone(UTC)
+    except OverflowError:  # year 1 or 9999 pushed across midnight UTC
+        raise ValueError(f"{where}.time is out of range: {time[:40]!r}") from None
     if not isinstance(code, str) or code not in STATUS_BY_CODE:
         raise ValueError(f"{where}.code is not a sandbox code: {code!r}")
     if not isinstance(description, str) or not isinstance(location, str):
         raise ValueError(f"{where}.description and .location must be strings")
     return TrackingEvent(
         tracking_number=number,
-        time=when.astimezone(UTC),
+        time=when,
         status=STATUS_BY_CODE[code],
         raw_code=code,
         description=description,

@@ -16,7 +16,10 @@ is the commonly observed set collected in carriers.md (unofficial). Decisions:
   `is_known` tells the two apart for monitoring.
 
 Error codes come at two levels (see `wire`): the gateway's `apiResultCode` (A1xxx) and the business
-`apiResultData.errorCode` (4-digit). `classify` maps both onto `couriers.errors`. Unknown gateway codes are
+`apiResultData.errorCode` (4-digit). `classify` maps both onto `couriers.errors`. The gateway's "try again"
+answers — A1005 rate limited, A1007 repeated requestID, A1009 downstream failed, A1099 system busy/error — are
+`RetryableError`; 8016 (duplicate orderId) is `DuplicateOrderError`, which `book` resolves by looking the
+order up, so it never reaches a caller. Unknown gateway codes are
 retryable (the gateway speaks for the platform, not for our input); unknown business codes are rejections
 (SF refused this particular request). 1010–1016 (寄/到件 address, contact, phone empty) come from SF's older
 BSP code list and are an assumption for the JSON API.
@@ -44,6 +47,7 @@ __all__ = [
     "BUSINESS_ERRORS",
     "DUPLICATE_ORDER",
     "GATEWAY_ERRORS",
+    "ORDER_NOT_FOUND",
     "OUTSIDE_PICKUP_HOURS",
     "PICKUP_CODES",
     "STATUS_BY_OPCODE",
@@ -101,13 +105,16 @@ GATEWAY_ERRORS: Mapping[str, tuple[type[CourierError], str]] = MappingProxyType(
         "A1004": (ConfigurationError, "no permission for this service"),
         "A1005": (RetryableError, "rate limited"),
         "A1006": (ConfigurationError, "signature (msgDigest) invalid"),
-        "A1007": (DuplicateOrderError, "duplicate request"),
+        # A repeated requestID, not a repeated order: every attempt is signed with a fresh requestID, so
+        # sending again is safe (a duplicate *order* is business code 8016, resolved by looking it up).
+        "A1007": (RetryableError, "duplicate request (requestID already used)"),
         "A1009": (RetryableError, "downstream service failed"),
         "A1099": (RetryableError, "system error"),
     }
 )
 
 DUPLICATE_ORDER = "8016"
+ORDER_NOT_FOUND = "8018"
 ALREADY_CANCELLED = "8037"
 ALREADY_CONFIRMED = "8252"
 OUTSIDE_PICKUP_HOURS = "8096"
@@ -116,7 +123,7 @@ BATCH_TOO_LARGE = "8003"
 BUSINESS_ERRORS: Mapping[str, tuple[type[CourierError], str]] = MappingProxyType(
     {
         DUPLICATE_ORDER: (DuplicateOrderError, "order id already used"),
-        "8018": (RejectedError, "order not found"),
+        ORDER_NOT_FOUND: (RejectedError, "order not found"),
         "8247": (RejectedError, "waybill number invalid"),
         "8119": (ConfigurationError, "monthly card invalid"),
         BATCH_TOO_LARGE: (RejectedError, "too many tracking numbers in one query"),

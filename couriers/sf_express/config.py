@@ -14,9 +14,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Self
-from urllib.parse import urlsplit
 
-from couriers.errors import ConfigurationError
+from couriers.config_values import Section
 from couriers.transport import TRANSPORT_KEYS
 
 __all__ = ["SANDBOX_URL", "SFExpressConfig"]
@@ -45,58 +44,23 @@ class SFExpressConfig:
 
     @classmethod
     def from_mapping(cls, config: Mapping[str, Any]) -> Self:
-        unknown = sorted(k for k in config if k not in _OWN_KEYS and k not in TRANSPORT_KEYS)
-        if unknown:
-            known = ", ".join(sorted(_OWN_KEYS | TRANSPORT_KEYS))
-            raise ConfigurationError(
-                f"couriers.sf_express: unknown key(s) {', '.join(map(repr, unknown))} (known: {known})",
-                carrier=_CARRIER,
-            )
-        missing = [k for k in _REQUIRED if k not in config]
-        if missing:
-            raise ConfigurationError(
-                f"couriers.sf_express: missing required key(s) {', '.join(missing)}", carrier=_CARRIER
-            )
-        partner_id = _plain("partner_id", config["partner_id"])
-        check_word = _secret("check_word", config["check_word"])
-        secret = _secret("webhook_secret", config["webhook_secret"])
+        section = Section(_CARRIER, config)
+        section.check_keys(_OWN_KEYS | TRANSPORT_KEYS, _REQUIRED)
+        secret = section.text("webhook_secret", secret=True)
         if not _SECRET_RE.fullmatch(secret):
-            raise ConfigurationError(
-                "couriers.sf_express.webhook_secret must be 16-128 characters of A-Z a-z 0-9 . _ ~ -",
-                carrier=_CARRIER,
-            )
-        base_url = _plain("base_url", config.get("base_url", SANDBOX_URL))
-        parts = urlsplit(base_url)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise ConfigurationError(
-                f"couriers.sf_express.base_url must be an http(s) URL, got {base_url!r}", carrier=_CARRIER
+            raise section.error(
+                "couriers.sf_express.webhook_secret must be 16-128 characters of A-Z a-z 0-9 . _ ~ -"
             )
         monthly_card = config.get("monthly_card", "")
         if isinstance(monthly_card, int) and not isinstance(monthly_card, bool):
             monthly_card = str(monthly_card)  # a TOML number of digits
         if not isinstance(monthly_card, str) or (monthly_card and not monthly_card.strip().isdigit()):
-            raise ConfigurationError(
-                "couriers.sf_express.monthly_card must be the card's digits", carrier=_CARRIER
-            )
+            raise section.error("couriers.sf_express.monthly_card must be the card's digits")
         return cls(
-            partner_id=partner_id,
-            check_word=check_word,
+            partner_id=section.text("partner_id"),
+            check_word=section.text("check_word", secret=True),
             webhook_secret=secret,
-            base_url=base_url,
+            base_url=section.url("base_url", SANDBOX_URL),
             monthly_card=monthly_card.strip(),
             transport={k: v for k, v in config.items() if k in TRANSPORT_KEYS},
         )
-
-
-def _plain(key: str, value: object) -> str:
-    if isinstance(value, str) and value.strip():
-        return value.strip()
-    raise ConfigurationError(f"couriers.sf_express.{key} must be a non-empty string", carrier=_CARRIER)
-
-
-def _secret(key: str, value: object) -> str:
-    if isinstance(value, str) and value.strip():
-        return value.strip()
-    raise ConfigurationError(
-        f"couriers.sf_express.{key} must be a non-empty string (got {type(value).__name__})", carrier=_CARRIER
-    )

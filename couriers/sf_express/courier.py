@@ -10,7 +10,10 @@ memory of its bookings: SF is the record, so any replica can resolve any order.
   most `PICKUP_WINDOW_TRIES` times in all. Assumption, shared with the simulator: business windows open at
   09:00 Beijing time (`BUSINESS_DAY_START`), every day. 8016 (duplicate orderId) — and A1007 — mean the order
   exists: it is looked up with EXP_RECE_SEARCH_ORDER_RESP and that booking returned, so a retry never books
-  twice. `filterResult` 3 (SF cannot serve the addresses) is a `RejectedError`.
+  twice. `DuplicateOrderError` never leaves `book`: an order SF says exists but cannot show yet (8018 on the
+  lookup, or no waybill number on it) is a `RetryableError` — the next try finds it — never a second booking.
+  A1007 (a repeated requestID) is retryable: each attempt is signed with a fresh requestID. `filterResult` 3
+  (SF cannot serve the addresses) is a `RejectedError`.
 - `cancel` sends EXP_RECE_UPDATE_ORDER `dealType` 2; 8037 (already cancelled) is success, 8252 (already
   confirmed, i.e. picked up) is a `RejectedError`.
 - `track` sends EXP_RECE_SEARCH_ROUTES by waybill number (`trackingType` 1), at most 10 numbers a call.
@@ -42,11 +45,18 @@ from couriers.contract import (
     TrackQuery,
     TrackResult,
 )
-from couriers.errors import ConfigurationError, DuplicateOrderError, PushRejected, RejectedError
+from couriers.errors import (
+    ConfigurationError,
+    DuplicateOrderError,
+    PushRejected,
+    RejectedError,
+    RetryableError,
+)
 from couriers.events import TrackingEvent
 from couriers.sf_express import codes, wire
 from couriers.sf_express.config import SFExpressConfig
 from couriers.transport import CarrierTransport, TransportPolicy
+from couriers.wire_common import BEIJING, utc_now
 
 __all__ = ["BUSINESS_DAY_START", "PICKUP_WINDOW_TRIES", "SFExpressCourier", "next_business_window"]
 
@@ -64,14 +74,10 @@ EXPRESS_TYPE = 1
 _MOBILE = re.compile(r"1\d{10}")
 
 
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
 def next_business_window(after: datetime) -> datetime:
     """The next opening of SF's business hours strictly after `after` (aware; returned in UTC)."""
-    local = after.astimezone(wire.BEIJING)
-    opening = datetime.combine(local.date(), BUSINESS_DAY_START, tzinfo=wire.BEIJING)
+    local = after.astimezone(BEIJING)
+    opening = datetime.combine(local.date(), BUSINESS_DAY_START, tzinfo=BEIJING)
     if opening <= local:
         opening += timedelta(days=1)
     return opening.astimezone(UTC)
@@ -110,7 +116,7 @@ class SFExpressCourier(Courier):
         *,
         policy: TransportPolicy | None = None,
         transport: CarrierTransport | None = None,
-        now: Callable[[], datetime] = _utc_now,
+        now: Callable[[], datetime] = utc_now,
     ) -> None:
         """`transport` replaces the HTTP transport (tests); `now` must return aware datetimes."""
         self.config = config
@@ -122,12 +128,9 @@ class SFExpressCourier(Courier):
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> Self:
         parsed = SFExpressConfig.from_mapping(config)
-        try:
-            policy = TransportPolicy.from_config(parsed.transport, rate_per_second=RATE_LIMIT_PER_SECOND)
-        except (TypeError, ValueError) as e:
-            raise ConfigurationError(
-                f"couriers.sf_express: bad transport setting: {e}", carrier=cls.code
-            ) from None
+        policy = TransportPolicy.from_config(
+            parsed.transport, rate_per_second=RATE_LIMIT_PER_SECOND, carrier=cls.code
+        )
         return cls(parsed, policy=policy)
 
     # -- the protocol -------------------------------------------------------------------------------------
@@ -190,8 +193,9 @@ class SFExpressCourier(Courier):
                 str(w.get("waybillNo")) for w in waybills if isinstance(w, Mapping) and w.get("waybillNo")
             ]
         if not numbers:
-            raise DuplicateOrderError(
-                f"SF {operation} for order {order_id} returned no waybill number",
+            # The order exists at SF; its waybill number is not there yet. Asking again later finds it.
+            raise RetryableError(
+                f"SF {operation} for order {order_id} returned no waybill number yet; retry later",
                 carrier=self.code,
                 raw_code="NO_WAYBILL",
             )
@@ -224,9 +228,24 @@ class SFExpressCourier(Courier):
         raise AssertionError("unreachable: the last try re-raises")  # pragma: no cover
 
     async def _find_order(self, order_id: str) -> Booking:
-        data = await self._request(
-            wire.SEARCH_ORDER, {"language": "zh-CN", "orderId": order_id, "searchType": "1"}
-        )
+        """The booking SF already holds for `order_id` (after 8016), never a new one.
+
+        SF just said the order exists, so "not found" (8018) or a duplicate answer here is a lag on SF's side:
+        retryable, with a message saying so — a caller must never book again under a new id.
+        """
+        try:
+            data = await self._request(
+                wire.SEARCH_ORDER, {"language": "zh-CN", "orderId": order_id, "searchType": "1"}
+            )
+        except (DuplicateOrderError, RejectedError) as e:
+            if isinstance(e, RejectedError) and e.raw_code != codes.ORDER_NOT_FOUND:
+                raise
+            raise RetryableError(
+                f"SF reports order {order_id} as already booked but cannot show it yet ({e.raw_code}); "
+                "retry later — do not book it again",
+                carrier=self.code,
+                raw_code=e.raw_code,
+            ) from e
         return self._booking(order_id, data, wire.SEARCH_ORDER)
 
     async def cancel(self, booking: Booking) -> None:
@@ -291,7 +310,8 @@ class SFExpressCourier(Courier):
     def parse_push(self, push: InboundPush) -> PushOutcome:
         """Check the secret path (403), parse the JSON route push (400), acknowledge with return_code 0000."""
         expected = ("/" + self.config.webhook_secret).encode("utf-8")
-        if not hmac.compare_digest(push.path_tail.encode("utf-8"), expected):
+        # Bytes, not str: `compare_digest` refuses non-ASCII str, and a path may carry anything.
+        if not hmac.compare_digest(push.path_tail.encode("utf-8", errors="replace"), expected):
             raise PushRejected("unknown SF push path", status=403, carrier=self.code)
         try:
             events = wire.decode_push(push.body)

@@ -29,17 +29,17 @@ All SF times are Beijing time (UTC+8) without a zone, `yyyy-MM-dd HH:mm:ss`; the
 
 from __future__ import annotations
 
-import json
 import time
 import uuid
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 from couriers.errors import RetryableError
 from couriers.events import TrackingEvent
 from couriers.sf_express import codes
 from couriers.sf_express.signing import msg_digest
+from couriers.wire_common import BEIJING, ack_fields, dump_json, load_json, parse_beijing
+from couriers.wire_common import format_beijing as beijing_text
 
 __all__ = [
     "ACK_FAILED",
@@ -76,35 +76,8 @@ ROUTE_BATCH_LIMIT = 10
 #: `WaybillRoute` entries SF puts in one push.
 PUSH_BATCH_LIMIT = 10
 
-BEIJING = timezone(timedelta(hours=8), "Asia/Shanghai")
-_TIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M:%S.%f", "%Y-%m-%d %H:%M")
-
-ACK_OK = json.dumps({"return_code": "0000", "return_msg": "成功"}, ensure_ascii=False).encode("utf-8")
-ACK_FAILED = json.dumps({"return_code": "1000", "return_msg": "失败"}, ensure_ascii=False).encode("utf-8")
-
-
-def dump_json(value: Any) -> str:
-    """Compact JSON with Chinese kept as is: the exact text that is signed and sent."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-
-
-def beijing_text(moment: datetime) -> str:
-    """An aware datetime as SF writes times: Beijing wall-clock `yyyy-MM-dd HH:mm:ss`."""
-    if moment.tzinfo is None:
-        raise ValueError("SF times are built from timezone-aware datetimes")
-    return moment.astimezone(BEIJING).strftime(_TIME_FORMATS[0])
-
-
-def parse_beijing(text: str) -> datetime:
-    """SF's zone-less Beijing time as an aware UTC datetime; `ValueError` if it is not one."""
-    if not isinstance(text, str):
-        raise ValueError(f"expected a time string, got {type(text).__name__}")
-    for fmt in _TIME_FORMATS:
-        try:
-            return datetime.strptime(text.strip(), fmt).replace(tzinfo=BEIJING).astimezone(UTC)
-        except ValueError:
-            continue
-    raise ValueError(f"not an SF time (yyyy-MM-dd HH:mm:ss): {text!r}")
+ACK_OK = dump_json({"return_code": "0000", "return_msg": "成功"}).encode("utf-8")
+ACK_FAILED = dump_json({"return_code": "1000", "return_msg": "失败"}).encode("utf-8")
 
 
 def build_form(
@@ -160,7 +133,7 @@ def parse_response(body: bytes, *, operation: str) -> dict[str, Any]:
     what a proxy or an overloaded gateway sends, not a verdict on our request.
     """
     try:
-        envelope = json.loads(body)
+        envelope = load_json(body)
     except ValueError:
         raise RetryableError(
             f"SF answered {operation} with something that is not JSON", carrier=CARRIER
@@ -190,7 +163,7 @@ def parse_response(body: bytes, *, operation: str) -> dict[str, Any]:
 def _json_object(value: Any, name: str, operation: str) -> dict[str, Any]:
     if isinstance(value, str):
         try:
-            value = json.loads(value)
+            value = load_json(value)
         except ValueError:
             raise RetryableError(f"SF {operation}: {name} is not valid JSON", carrier=CARRIER) from None
     if not isinstance(value, dict):
@@ -225,11 +198,7 @@ def route_event(tracking_number: str, route: Mapping[str, Any]) -> TrackingEvent
 
 def decode_push(body: bytes) -> list[TrackingEvent]:
     """Events of a JSON route push; `ValueError` for anything that is not one."""
-    try:
-        document = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as e:
-        raise ValueError(f"not JSON: {e}") from None
-    routes: Any = document
+    routes: Any = load_json(body)
     if isinstance(routes, dict):
         routes = routes.get("Body", routes)
     if isinstance(routes, dict):
@@ -256,10 +225,4 @@ def encode_push(routes: Sequence[Mapping[str, Any]]) -> bytes:
 
 def is_acknowledged(status: int, body: bytes) -> bool:
     """Whether a push answer is SF's success acknowledgement (HTTP 200, `return_code` "0000")."""
-    if status != 200:
-        return False
-    try:
-        answer = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        return False
-    return isinstance(answer, dict) and str(answer.get("return_code")) == "0000"
+    return str(ack_fields(status, body).get("return_code")) == "0000"

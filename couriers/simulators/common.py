@@ -32,6 +32,7 @@ __all__ = [
     "Simulator",
     "Step",
     "Subscription",
+    "TokenBucket",
     "run_simulator",
 ]
 
@@ -57,6 +58,30 @@ class SimClock:
 
     def advance(self, delta: timedelta) -> None:
         self._offset += delta
+
+
+class TokenBucket:
+    """A carrier's rate limit: `rate` calls per second of real time, bursts of `capacity` (default `rate`).
+
+    The same shape as the adapter's limiter, so an adapter that honours its declared rate is never refused.
+    Tests lower `rate` and `tokens` to provoke the carrier's rate-limit answer.
+    """
+
+    def __init__(self, rate: float, capacity: float | None = None) -> None:
+        self.rate = rate
+        self.capacity = max(1.0, rate if capacity is None else capacity)
+        self.tokens = self.capacity
+        self._stamp = time.monotonic()
+
+    def take(self) -> bool:
+        """Spend one token if there is one."""
+        now = time.monotonic()
+        self.tokens = min(self.capacity, self.tokens + (now - self._stamp) * self.rate)
+        self._stamp = now
+        if self.tokens >= 1:
+            self.tokens -= 1
+            return True
+        return False
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +126,9 @@ class Faults:
     fail_next: int = 0
     #: Sleep this long before answering (to trip client timeouts).
     delay_seconds: float = 0.0
+    #: Carry out the next N requests, then drop the connection instead of answering: the carrier did the
+    #: work (an order is booked) but the caller never hears it — what a timeout after sending looks like.
+    lose_answers: int = 0
 
     def take_failure(self) -> int | None:
         if self.down_status is not None:
@@ -109,6 +137,13 @@ class Faults:
             self.fail_next -= 1
             return 500
         return None
+
+    def take_lost_answer(self) -> bool:
+        """Whether the answer to the request just handled is lost (counts `lose_answers` down)."""
+        if self.lose_answers > 0:
+            self.lose_answers -= 1
+            return True
+        return False
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +179,8 @@ class Simulator(abc.ABC):
 
     #: The carrier code this simulator speaks for (matches the adapter's `code`).
     code: str = ""
+    #: Most events one push carries (None: all that are due); the rest follow in the next round.
+    push_batch_limit: int | None = None
 
     def __init__(self, *, clock: SimClock | None = None, push_interval: float = 1.0) -> None:
         self.clock = clock or SimClock()
@@ -210,7 +247,8 @@ class Simulator(abc.ABC):
         return True
 
     def pending_pushes(self) -> list[tuple[Subscription, OutboundPush, int]]:
-        """Pushes due now: for each subscription, the events it has not yet acknowledged."""
+        """Pushes due now: for each subscription, the events it has not yet acknowledged (at most
+        `push_batch_limit` of them)."""
         now = self.clock.now()
         due = []
         for sub in self.subscriptions.values():
@@ -219,7 +257,9 @@ class Simulator(abc.ABC):
                 continue
             events = parcel.happened(now)
             if len(events) > sub.pushed:
-                due.append((sub, self.encode_push(sub, events[sub.pushed :]), len(events)))
+                end = len(events) if self.push_batch_limit is None else sub.pushed + self.push_batch_limit
+                chunk = events[sub.pushed : end]
+                due.append((sub, self.encode_push(sub, chunk), sub.pushed + len(chunk)))
         return due
 
     async def deliver_pushes(self) -> list[DeliveredPush]:
@@ -272,6 +312,8 @@ class Simulator(abc.ABC):
         if refused is not None:
             return refused
         response: web.StreamResponse = await handler(request)
+        if self.faults.take_lost_answer() and request.transport is not None:
+            request.transport.abort()  # the work is done; the answer never leaves
         return response
 
     async def _start_pushing(self, _app: web.Application) -> None:

@@ -21,8 +21,6 @@ request after a test advances it. Step texts and locations may contain ``{origin
 
 from __future__ import annotations
 
-import json
-import time
 import uuid
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
@@ -33,7 +31,8 @@ from aiohttp import web
 
 from couriers.ems import codes, payload, wire
 from couriers.ems.config import RATE_LIMIT_PER_SECOND, TEST_AUTHORIZATION, TEST_SENDER_NO, TEST_SIGN_KEY
-from couriers.simulators.common import OutboundPush, SimParcel, Simulator, Step, Subscription
+from couriers.simulators.common import OutboundPush, SimParcel, Simulator, Step, Subscription, TokenBucket
+from couriers.wire_common import ack_fields
 
 __all__ = ["PATHS", "EMSSimulator"]
 
@@ -48,25 +47,6 @@ class _Refusal(Exception):
         super().__init__(ret_code)
         self.ret_code = ret_code
         self.body = body
-
-
-class _TokenBucket:
-    """`rate` calls per second with bursts of `rate` (the same shape as the adapter's limiter)."""
-
-    def __init__(self, rate: float) -> None:
-        self.rate = rate
-        self.capacity = max(1.0, rate)
-        self.tokens = self.capacity
-        self.stamp = time.monotonic()
-
-    def take(self) -> bool:
-        now = time.monotonic()
-        self.tokens = min(self.capacity, self.tokens + (now - self.stamp) * self.rate)
-        self.stamp = now
-        if self.tokens >= 1:
-            self.tokens -= 1
-            return True
-        return False
 
 
 class EMSSimulator(Simulator):
@@ -91,7 +71,7 @@ class EMSSimulator(Simulator):
         self.authorization = authorization
         self.sign_key = sign_key
         self.push_url = push_url
-        self._bucket = _TokenBucket(rate_limit)
+        self._bucket = TokenBucket(rate_limit)
         self._waybill_base = int(uuid.uuid4().int % 10**8) * 1000
 
     def adapter_config(self, base_url: str) -> dict[str, str]:
@@ -147,13 +127,7 @@ class EMSSimulator(Simulator):
         )
 
     def is_acknowledged(self, status: int, body: bytes) -> bool:
-        if status != 200:
-            return False
-        try:
-            answer = json.loads(body.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError):
-            return False
-        return isinstance(answer, dict) and answer.get("code") == codes.RET_OK
+        return ack_fields(status, body).get("code") == codes.RET_OK
 
     # -- the protocol ----------------------------------------------------------------------------------------
 

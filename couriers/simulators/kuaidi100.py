@@ -10,6 +10,7 @@ Endpoints (the production paths, so only the host changes):
 - `POST /order/borderapi.do` (also `/apiMock/border`, the sandbox path) — methods bOrder, cancel and detail,
   signed `UPPER(MD5(param + t + key + secret))`: 601 unknown key, 503 bad sign, 400 bad input. A thirdOrderId
   seen within 48 hours answers the first order again. `op=1` subscribes the new waybill to `pollCallBackUrl`.
+  With `number_delay` set, bOrder answers without `kuaidinum` and `detail` (by taskId) reveals it later.
 
 Every endpoint has its own token bucket of `rate_per_second` (10 by default, our assumption: Kuaidi100
 publishes no figure); past it the query and border APIs answer 502 服务器繁忙 and subscribe 500.
@@ -27,10 +28,8 @@ adapter at it with `adapter_config(base_url)`.
 
 from __future__ import annotations
 
-import json
 import logging
 import random
-import time
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import datetime, timedelta
@@ -47,7 +46,6 @@ from couriers.kuaidi100.codes import (
     TERMINAL_STATES,
     state_group,
 )
-from couriers.kuaidi100.query import BEIJING
 from couriers.kuaidi100.signing import border_sign, encode_param, push_sign, query_sign
 from couriers.simulators.common import (
     DeliveredPush,
@@ -57,7 +55,10 @@ from couriers.simulators.common import (
     Simulator,
     Step,
     Subscription,
+    TokenBucket,
 )
+from couriers.wire_common import ack_fields, dump_json, load_json
+from couriers.wire_common import format_beijing as _bj
 
 __all__ = [
     "DEFAULT_CUSTOMER",
@@ -93,38 +94,12 @@ DAY_TYPES = ("今天", "明天", "后天")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
-def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False)
-
-
 def _answer(body: Mapping[str, Any]) -> web.Response:
-    return web.json_response(dict(body), dumps=_dumps)
+    return web.json_response(dict(body), dumps=dump_json)
 
 
 def _fail(code: str, message: str) -> web.Response:
     return _answer({"result": False, "returnCode": code, "message": message})
-
-
-def _bj(moment: datetime) -> str:
-    return moment.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M:%S")
-
-
-class _Bucket:
-    """A token bucket of `rate` per second holding `rate` tokens: the same shape as the adapter's limiter."""
-
-    def __init__(self, rate: float) -> None:
-        self.rate = rate
-        self.tokens = rate
-        self.at = time.monotonic()
-
-    def take(self) -> bool:
-        now = time.monotonic()
-        self.tokens = min(self.rate, self.tokens + (now - self.at) * self.rate)
-        self.at = now
-        if self.tokens >= 1:
-            self.tokens -= 1
-            return True
-        return False
 
 
 class Kuaidi100Simulator(Simulator):
@@ -154,8 +129,12 @@ class Kuaidi100Simulator(Simulator):
         self.secret = secret
         self.lock_interval = lock_interval
         self.repeat_window = repeat_window
-        self.buckets = {name: _Bucket(rate_per_second) for name in ("query", "poll", "border")}
+        self.buckets = {name: TokenBucket(rate_per_second) for name in ("query", "poll", "border")}
         self.last_query: dict[str, datetime] = {}
+        #: How long after bOrder the carrier assigns the waybill number (0: in the bOrder answer itself, as
+        #: the direct-order carriers do; otherwise bOrder answers without `kuaidinum` and `detail` shows it
+        #: once this much virtual time has passed — the asynchronous carriers, e.g. Yunda).
+        self.number_delay = timedelta()
         #: Border order callbacks by waybill number (`pushed` counts order statuses sent).
         self.order_callbacks: dict[str, Subscription] = {}
         self._by_task: dict[str, SimParcel] = {}
@@ -337,7 +316,11 @@ class Kuaidi100Simulator(Simulator):
             "result": True,
             "returnCode": "200",
             "message": "提交成功",
-            "data": {"kuaidinum": number, "orderId": kd_order_id, "taskId": task_id},
+            "data": {
+                "kuaidinum": "" if self.number_delay else number,
+                "orderId": kd_order_id,
+                "taskId": task_id,
+            },
         }
         parcel = SimParcel(
             order_id=order_id,
@@ -381,12 +364,14 @@ class Kuaidi100Simulator(Simulator):
         parcel = self._by_task.get(str(p.get("taskId") or ""))
         if parcel is None:
             return _fail("400", "订单不存在")
-        statuses = self.order_statuses(parcel, self.clock.now())
+        now = self.clock.now()
+        statuses = self.order_statuses(parcel, now)
+        assigned = now >= parcel.booked_at + self.number_delay
         data = {
             "taskId": parcel.extra["task_id"],
             "orderId": parcel.extra["kd_order_id"],
             "kuaidicom": parcel.extra["com"],
-            "kuaidinum": parcel.tracking_number,
+            "kuaidinum": parcel.tracking_number if assigned else "",
             "status": statuses[-1][1],
         }
         return _answer({"result": True, "returnCode": "200", "message": "查询成功", "data": data})
@@ -563,13 +548,8 @@ class Kuaidi100Simulator(Simulator):
         return results
 
     def is_acknowledged(self, status: int, body: bytes) -> bool:
-        if status != 200:
-            return False
-        try:
-            answer = json.loads(body)
-        except ValueError:
-            return False
-        return isinstance(answer, dict) and answer.get("result") is True and answer.get("returnCode") == "200"
+        answer = ack_fields(status, body)
+        return answer.get("result") is True and answer.get("returnCode") == "200"
 
 
 def _order_status_of(code: str) -> str | None:
@@ -590,7 +570,7 @@ def _order_status_of(code: str) -> str | None:
 
 def _json_object(text: str) -> dict[str, Any] | None:
     try:
-        value = json.loads(text)
+        value = load_json(text)
     except ValueError:
         return None
     return value if isinstance(value, dict) else None

@@ -27,9 +27,7 @@ placeholders (SF's sandbox ones are issued per developer account).
 
 from __future__ import annotations
 
-import json
 import logging
-import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
@@ -39,7 +37,16 @@ from aiohttp import web
 
 from couriers.sf_express import codes, wire
 from couriers.sf_express.signing import verify_digest
-from couriers.simulators.common import OutboundPush, SimClock, SimParcel, Simulator, Step, Subscription
+from couriers.simulators.common import (
+    OutboundPush,
+    SimClock,
+    SimParcel,
+    Simulator,
+    Step,
+    Subscription,
+    TokenBucket,
+)
+from couriers.wire_common import load_json
 
 __all__ = [
     "DEFAULT_CHECK_WORD",
@@ -76,6 +83,8 @@ class _Refusal(Exception):
 
 class SFExpressSimulator(Simulator):
     code = "sf_express"
+    #: SF puts at most 10 `WaybillRoute` in one push.
+    push_batch_limit = wire.PUSH_BATCH_LIMIT
 
     def __init__(
         self,
@@ -99,8 +108,8 @@ class SFExpressSimulator(Simulator):
         self.webhook_secret = webhook_secret
         self.rate_limit = rate_limit
         self.batch_limit = batch_limit
-        self._tokens = rate_limit + 1.0
-        self._refilled = time.monotonic()
+        # One call of slack for network jitter (see the module docstring).
+        self._bucket = TokenBucket(rate_limit, rate_limit + 1.0)
         self._request_ids: OrderedDict[str, None] = OrderedDict()
         self._services: Mapping[str, Callable[[Mapping[str, Any]], Any]] = {
             wire.CREATE_ORDER: self._create_order,
@@ -145,7 +154,7 @@ class SFExpressSimulator(Simulator):
             return wire.response_envelope("A1004", api_message="无对应服务权限")
         if not verify_digest(form["msgData"], form["timestamp"], self.check_word, form["msgDigest"]):
             return wire.response_envelope("A1006", api_message="数字签名无效")
-        if not self._take_token():
+        if not self._bucket.take():
             return wire.response_envelope("A1005", api_message="流量受控")
         if form["requestID"] in self._request_ids:
             return wire.response_envelope("A1007", api_message="重复请求")
@@ -154,7 +163,7 @@ class SFExpressSimulator(Simulator):
         if handler is None:
             return wire.response_envelope("A1004", api_message="无对应服务权限")
         try:
-            msg = json.loads(form["msgData"])
+            msg = load_json(form["msgData"])
         except ValueError:
             return wire.response_envelope("A1001", api_message="msgData 不是合法的 JSON")
         if not isinstance(msg, dict):
@@ -171,16 +180,6 @@ class SFExpressSimulator(Simulator):
             log.exception("sf_express simulator: %s failed", form["serviceCode"])
             return wire.response_envelope("A1099", api_message="系统异常")
         return wire.response_envelope(msg_data=data)
-
-    def _take_token(self) -> bool:
-        now = time.monotonic()
-        capacity = self.rate_limit + 1.0
-        self._tokens = min(capacity, self._tokens + (now - self._refilled) * self.rate_limit)
-        self._refilled = now
-        if self._tokens < 1.0:
-            return False
-        self._tokens -= 1.0
-        return True
 
     def _remember(self, request_id: str) -> None:
         self._request_ids[request_id] = None
@@ -306,20 +305,6 @@ class SFExpressSimulator(Simulator):
                 "北京市",
             ),
         )
-
-    def pending_pushes(self) -> list[tuple[Subscription, OutboundPush, int]]:
-        """Like the base class, but SF puts at most 10 routes in one push; the rest follow next round."""
-        now = self.clock.now()
-        due = []
-        for sub in self.subscriptions.values():
-            parcel = self.parcels.get(sub.tracking_number)
-            if parcel is None:
-                continue
-            events = parcel.happened(now)
-            if len(events) > sub.pushed:
-                chunk = events[sub.pushed : sub.pushed + wire.PUSH_BATCH_LIMIT]
-                due.append((sub, self.encode_push(sub, chunk), sub.pushed + len(chunk)))
-        return due
 
     def encode_push(
         self, subscription: Subscription, events: Sequence[tuple[datetime, Step]]

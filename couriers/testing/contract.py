@@ -2,12 +2,13 @@
 
 Use it from a test module::
 
-    from couriers.testing import ContractHarness, CourierContract
+    from couriers.testing import ContractHarness, CourierContract, serve_simulator
 
     class TestMyCarrier(CourierContract):
         @pytest.fixture
         async def harness(self, webhook_receiver):
-            ...  # start the simulator, build the adapter, return a ContractHarness
+            async with serve_simulator(MySimulator()) as base_url, ContractHarness(...) as harness:
+                yield harness  # the simulator stops and every adapter is closed afterwards
 
 `webhook_receiver` comes from `couriers.testing.fixtures`: import it into your test module or conftest, or
 list that module in the root conftest's `pytest_plugins`. Each test states one promise of
@@ -17,17 +18,21 @@ list that module in the root conftest's `pytest_plugins`. Each test states one p
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import uuid
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 
-from couriers.contract import Address, TrackQuery
-from couriers.errors import ConfigurationError, RejectedError, RetryableError
+from couriers.contract import Address, Booking, PickupRequest, TrackQuery
+from couriers.errors import ConfigurationError, PushRejected, RejectedError, RetryableError
+from couriers.simulators.common import OutboundPush
 from couriers.status import Status
+from couriers.testing import hostile
 from couriers.testing.harness import RECIPIENT, ContractHarness, sample_request
-from couriers.testing.receiver import WebhookReceiver
+from couriers.testing.receiver import WebhookReceiver, inbound
 from couriers.transport import CarrierUnavailable
+from couriers.wire_common import BEIJING
 
 __all__ = ["CourierContract"]
 
@@ -102,11 +107,7 @@ class CourierContract:
         if not harness.courier.capabilities.push:
             pytest.skip("the carrier declares no push")
         webhook_receiver.courier = harness.courier
-        booking = await harness.courier.book(sample_request(_order_id()))
-        await harness.courier.subscribe(
-            TrackQuery(booking.tracking_number, RECIPIENT.phone[-4:]), harness.callback_url
-        )
-        harness.simulator.clock.advance(A_WEEK)
+        booking = await _followed_for_a_week(harness)
         delivered = await harness.simulator.deliver_pushes()
         assert delivered, "the simulator had events to push"
         assert all(d.acknowledged for d in delivered), [(d.status, d.body) for d in delivered]
@@ -121,11 +122,7 @@ class CourierContract:
         if not harness.courier.capabilities.push:
             pytest.skip("the carrier declares no push")
         webhook_receiver.courier = harness.courier
-        booking = await harness.courier.book(sample_request(_order_id()))
-        await harness.courier.subscribe(
-            TrackQuery(booking.tracking_number, RECIPIENT.phone[-4:]), harness.callback_url
-        )
-        harness.simulator.clock.advance(A_WEEK)
+        await _followed_for_a_week(harness)
         # A carrier may push more than one stream per parcel (e.g. order-status callbacks besides tracking).
         pending = harness.simulator.pending_pushes()
         assert pending, "the simulator had a push to forge"
@@ -172,3 +169,79 @@ class CourierContract:
                 await courier.book(sample_request(_order_id()))
         with pytest.raises(CarrierUnavailable):
             await asyncio.wait_for(courier.book(sample_request(_order_id())), timeout=0.5)
+
+    async def test_a_lost_booking_answer_never_books_twice(self, harness: ContractHarness) -> None:
+        """The carrier booked, the answer was lost: the transport's retry must find that order."""
+        request = _office_hours_request()
+        harness.simulator.faults.lose_answers = 1
+        booking = await harness.another(attempts=3, breaker_failures=100).book(request)
+        [parcel] = [p for p in harness.simulator.orders.values() if p.order_id == request.order_id]
+        assert booking.tracking_number == parcel.tracking_number
+        assert len(harness.simulator.parcels) == 1
+
+    async def test_a_lost_answer_then_the_callers_retry_never_books_twice(
+        self, harness: ContractHarness
+    ) -> None:
+        """The adapter gave up (one attempt); the booking job retries later, maybe from another replica."""
+        request = _office_hours_request()
+        harness.simulator.faults.lose_answers = 1
+        with pytest.raises(RetryableError):
+            await harness.another(attempts=1, breaker_failures=100).book(request)
+        assert len(harness.simulator.parcels) == 1, "the carrier did book"
+        booking = await harness.another().book(request)
+        assert list(harness.simulator.parcels) == [booking.tracking_number]
+
+    async def test_hostile_pushes_are_refused_never_crash(self, harness: ContractHarness) -> None:
+        """Garbage, non-UTF-8, wrong shapes, deep nesting, huge numbers, non-ASCII signatures: `PushRejected`
+        (or, when authentic but empty, an outcome without events) — never another exception, which the
+        service would answer with a 500 and lose the push."""
+        if not harness.courier.capabilities.push:
+            pytest.skip("the carrier declares no push")
+        if harness.open_push is None or harness.seal_push is None:
+            pytest.skip("the harness gives no open_push / seal_push")
+        open_push, seal_push = harness.open_push, harness.seal_push
+        code = harness.courier.code
+        for genuine in await _genuine_pushes(harness):
+            payload = open_push(genuine)
+            resealed = harness.courier.parse_push(inbound(seal_push(genuine, payload, None), code))
+            assert resealed.events, "sealing a genuine payload again keeps it authentic"
+            for body in hostile.RAW_BODIES:
+                push = inbound(dataclasses.replace(genuine, body=body), code)
+                hostile.parse_or_refuse(
+                    harness.courier, push, f"raw body {body[:30]!r}", events_allowed=False
+                )
+            for text in hostile.BAD_PAYLOADS:
+                push = inbound(seal_push(genuine, text, None), code)
+                hostile.parse_or_refuse(harness.courier, push, f"payload {text[:30]!r}", events_allowed=False)
+            for credential in hostile.NON_ASCII_CREDENTIALS:
+                push = inbound(seal_push(genuine, payload, credential), code)
+                with pytest.raises(PushRejected) as refused:
+                    harness.courier.parse_push(push)
+                assert refused.value.status in (401, 403), credential
+            for where, text in hostile.mutations(payload):
+                push = inbound(seal_push(genuine, text, None), code)
+                hostile.parse_or_refuse(harness.courier, push, f"payload with {where}", events_allowed=True)
+
+
+def _office_hours_request() -> PickupRequest:
+    """A pickup tomorrow 10:00-12:00 Beijing time, which every carrier books on the first try."""
+    tomorrow = datetime.now(BEIJING).date() + timedelta(days=1)
+    return sample_request(_order_id(), now=datetime.combine(tomorrow, time(9), tzinfo=BEIJING))
+
+
+async def _followed_for_a_week(harness: ContractHarness) -> Booking:
+    """A parcel booked and subscribed to pushes, a week into its (simulated) life."""
+    booking = await harness.courier.book(sample_request(_order_id()))
+    await harness.courier.subscribe(
+        TrackQuery(booking.tracking_number, RECIPIENT.phone[-4:]), harness.callback_url
+    )
+    harness.simulator.clock.advance(A_WEEK)
+    return booking
+
+
+async def _genuine_pushes(harness: ContractHarness) -> list[OutboundPush]:
+    """Every push the simulator has for a parcel booked, subscribed and followed for a week."""
+    await _followed_for_a_week(harness)
+    pushes = [push for _, push, _ in harness.simulator.pending_pushes()]
+    assert pushes, "the simulator had pushes to send"
+    return pushes

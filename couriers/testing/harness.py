@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from types import TracebackType
+from typing import Any, Self
 
 from couriers.contract import Address, Courier, PickupRequest
 from couriers.simulators.common import OutboundPush, Simulator
 
-__all__ = ["HALL", "RECIPIENT", "ContractHarness", "sample_request"]
+__all__ = ["HALL", "RECIPIENT", "ContractHarness", "OpenPush", "SealPush", "sample_request"]
 
 HALL = Address(
     name="杭州市上城区行政服务中心",
@@ -44,6 +45,14 @@ def sample_request(
     )
 
 
+#: `open_push(push)`: the innermost payload of a genuine push — the JSON text the carrier signs or encrypts.
+OpenPush = Callable[[OutboundPush], str]
+#: `seal_push(push, payload, credential)`: `push` re-made to carry `payload`, authentic the way the carrier
+#: makes it (signature, encryption, secret path) — or, with `credential`, with that string standing where the
+#: signature / secret / sealed payload goes.
+SealPush = Callable[[OutboundPush, str, str | None], OutboundPush]
+
+
 @dataclass
 class ContractHarness:
     """An adapter wired to its running simulator.
@@ -51,7 +60,12 @@ class ContractHarness:
     `build(overrides)` makes another instance of the adapter with config keys replaced — the kit uses it for
     bad credentials, an unreachable carrier and a second replica with no memory of the first one's bookings.
     `callback_url` is where pushes for this adapter must go (the kit's webhook receiver, plus any secret path
-    segment the carrier needs). `tamper` turns a genuine push into one the adapter must refuse.
+    segment the carrier needs). `tamper` turns a genuine push into one the adapter must refuse. `open_push`
+    and `seal_push` let the kit send hostile payloads that pass authentication, so the parser behind it is
+    tested too (without them the malformed-push test is skipped).
+
+    Use it as an async context manager (`async with ContractHarness(...) as harness: yield harness`): leaving
+    it closes the adapter and every one `another` built.
     """
 
     courier: Courier
@@ -61,6 +75,8 @@ class ContractHarness:
     unreachable: Mapping[str, Any]
     callback_url: str
     tamper: Callable[[OutboundPush], OutboundPush]
+    open_push: OpenPush | None = None
+    seal_push: SealPush | None = None
     #: Adapters built by `build`, closed by the kit after each test.
     built: list[Courier] = field(default_factory=list)
 
@@ -68,3 +84,16 @@ class ContractHarness:
         courier = self.build(overrides)
         self.built.append(courier)
         return courier
+
+    async def close(self) -> None:
+        """Close the adapter and every adapter `another` built."""
+        for courier in [self.courier, *self.built]:
+            await courier.close()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.close()

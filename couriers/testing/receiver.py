@@ -10,8 +10,10 @@ from aiohttp import web
 
 from couriers.contract import Courier, InboundPush, PushOutcome
 from couriers.errors import PushRejected
+from couriers.simulators.common import OutboundPush
+from couriers.testing.serving import serve_app
 
-__all__ = ["WebhookReceiver", "webhook_receiver"]
+__all__ = ["WebhookReceiver", "inbound", "webhook_receiver"]
 
 
 @dataclass
@@ -48,18 +50,20 @@ class WebhookReceiver:
         )
 
 
+def inbound(push: OutboundPush, code: str) -> InboundPush:
+    """What the service's `/webhooks/<code>` endpoint hands `parse_push` for this push, without HTTP."""
+    _, _, tail = push.url.partition(f"/webhooks/{code}")
+    return InboundPush(
+        path_tail=tail, headers=dict(push.headers), body=push.body, content_type=push.content_type
+    )
+
+
 @asynccontextmanager
 async def webhook_receiver(host: str = "127.0.0.1") -> AsyncIterator[WebhookReceiver]:
+    """A running receiver on a free loopback port, stopped afterwards."""
     receiver = WebhookReceiver()
     app = web.Application()
     app.router.add_post(r"/webhooks/{code}{tail:(/.*)?}", receiver.handle)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, host, 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    receiver.base_url = f"http://{host}:{port}"
-    try:
+    async with serve_app(app, host) as base_url:
+        receiver.base_url = base_url
         yield receiver
-    finally:
-        await runner.cleanup()

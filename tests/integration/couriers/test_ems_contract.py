@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import socket
 import uuid
 from collections.abc import AsyncIterator, Mapping
 from datetime import timedelta
@@ -12,7 +11,6 @@ from typing import Any
 
 import aiohttp
 import pytest
-from aiohttp import web
 
 from couriers.contract import Booking, TrackQuery
 from couriers.ems import EMSCourier, codes, payload, wire
@@ -22,7 +20,13 @@ from couriers.simulators import load_simulator
 from couriers.simulators.common import OutboundPush, SimClock, Step
 from couriers.simulators.ems import PATHS, EMSSimulator
 from couriers.status import Status
-from couriers.testing import ContractHarness, CourierContract, sample_request
+from couriers.testing import (
+    ContractHarness,
+    CourierContract,
+    dead_url,
+    sample_request,
+    serve_simulator,
+)
 from couriers.testing.fixtures import webhook_receiver
 from couriers.testing.receiver import WebhookReceiver
 
@@ -31,18 +35,24 @@ __all__ = ["webhook_receiver"]
 OTHER_SIGN_KEY = "WjNoNmhXWE12SFZJdk0zWQ=="
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 def _forge(push: OutboundPush) -> OutboundPush:
     """The same push re-encrypted by someone without our sign key."""
+    return _seal(push, _open(push), None, sign_key=OTHER_SIGN_KEY)
+
+
+def _open(push: OutboundPush) -> str:
+    """The decrypted payload of a genuine push."""
+    return payload.decrypt(json.loads(push.body)["logitcsInterface"], TEST_SIGN_KEY)
+
+
+def _seal(
+    push: OutboundPush, text: str, credential: str | None, *, sign_key: str = TEST_SIGN_KEY
+) -> OutboundPush:
+    """The push carrying `text` encrypted with `sign_key` (EMS's authentication), or with `credential` in
+    place of the ciphertext after the `|$4|` tag."""
     outer = json.loads(push.body)
-    inner = payload.decode(outer["logitcsInterface"], TEST_SIGN_KEY)
-    outer["logitcsInterface"] = payload.encode(inner, OTHER_SIGN_KEY)
+    sealed = payload.encrypt(text, sign_key)
+    outer["logitcsInterface"] = sealed if credential is None else payload.PREFIX + credential
     return dataclasses.replace(push, body=payload.dumps(outer).encode())
 
 
@@ -55,33 +65,24 @@ async def simulator() -> EMSSimulator:
 async def harness(
     simulator: EMSSimulator, webhook_receiver: WebhookReceiver
 ) -> AsyncIterator[ContractHarness]:
-    runner = web.AppRunner(simulator.app(), access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    base = {**simulator.adapter_config(f"http://127.0.0.1:{port}"), "timeout_seconds": 5}
+    async with serve_simulator(simulator) as base_url:
+        base = {**simulator.adapter_config(base_url), "timeout_seconds": 5}
 
-    def build(overrides: Mapping[str, Any]) -> EMSCourier:
-        return EMSCourier.from_config({**base, **overrides})
+        def build(overrides: Mapping[str, Any]) -> EMSCourier:
+            return EMSCourier.from_config({**base, **overrides})
 
-    courier = build({})
-    h = ContractHarness(
-        courier=courier,
-        simulator=simulator,
-        build=build,
-        bad_credentials={"sign_key": OTHER_SIGN_KEY},
-        unreachable={"base_url": f"http://127.0.0.1:{_free_port()}{PATHS[1]}"},
-        callback_url=webhook_receiver.url_for("ems"),
-        tamper=_forge,
-    )
-    try:
-        yield h
-    finally:
-        for built in [courier, *h.built]:
-            await built.close()
-        await simulator.close()
-        await runner.cleanup()
+        async with ContractHarness(
+            courier=build({}),
+            simulator=simulator,
+            build=build,
+            bad_credentials={"sign_key": OTHER_SIGN_KEY},
+            unreachable={"base_url": f"{dead_url()}{PATHS[1]}"},
+            callback_url=webhook_receiver.url_for("ems"),
+            tamper=_forge,
+            open_push=_open,
+            seal_push=_seal,
+        ) as harness:
+            yield harness
 
 
 class TestEMSContract(CourierContract):
@@ -278,30 +279,24 @@ async def test_a_wrong_authorization_is_a_configuration_error(harness: ContractH
 
 async def test_pushes_to_the_configured_push_url(webhook_receiver: WebhookReceiver) -> None:
     sim = EMSSimulator(clock=SimClock(), push_url=webhook_receiver.url_for("ems"))
-    runner = web.AppRunner(sim.app(), access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    courier = EMSCourier.from_config(sim.adapter_config(f"http://127.0.0.1:{port}/"))
-    webhook_receiver.courier = courier
-    try:
-        booking = await courier.book(sample_request(_order_id()))
-        sim.clock.advance(timedelta(hours=3))
-        [first] = await sim.deliver_pushes()
-        assert first.acknowledged
-        assert first.push.event_count == 1
-        sim.clock.advance(timedelta(days=7))
-        [rest] = await sim.deliver_pushes()
-        assert rest.acknowledged
-        assert rest.push.event_count == 8
-        events = [e for o in webhook_receiver.outcomes for e in o.events]
-        assert next(e.raw_code for e in events) == "203"
-        assert {e.tracking_number for e in events} == {booking.tracking_number}
-        ack = json.loads(first.body)
-        assert ack["code"] == codes.RET_OK
-        assert ack["serialNo"]
-    finally:
-        await courier.close()
-        await sim.close()
-        await runner.cleanup()
+    async with serve_simulator(sim) as base_url:
+        courier = EMSCourier.from_config(sim.adapter_config(f"{base_url}/"))
+        webhook_receiver.courier = courier
+        try:
+            booking = await courier.book(sample_request(_order_id()))
+            sim.clock.advance(timedelta(hours=3))
+            [first] = await sim.deliver_pushes()
+            assert first.acknowledged
+            assert first.push.event_count == 1
+            sim.clock.advance(timedelta(days=7))
+            [rest] = await sim.deliver_pushes()
+            assert rest.acknowledged
+            assert rest.push.event_count == 8
+            events = [e for o in webhook_receiver.outcomes for e in o.events]
+            assert next(e.raw_code for e in events) == "203"
+            assert {e.tracking_number for e in events} == {booking.tracking_number}
+            ack = json.loads(first.body)
+            assert ack["code"] == codes.RET_OK
+            assert ack["serialNo"]
+        finally:
+            await courier.close()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 import uuid
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import replace
@@ -12,11 +11,10 @@ from typing import Any
 from urllib.parse import parse_qs, urlencode
 
 import pytest
-from aiohttp import web
 
 from couriers.contract import Courier, TrackQuery
-from couriers.errors import RejectedError
-from couriers.kuaidi100 import Kuaidi100Courier, border
+from couriers.errors import RejectedError, RetryableError, TrackingNumberPending
+from couriers.kuaidi100 import Kuaidi100Courier, QueryLocked, border
 from couriers.kuaidi100.border import border_form
 from couriers.kuaidi100.push import subscribe_form
 from couriers.kuaidi100.query import query_form
@@ -24,7 +22,14 @@ from couriers.kuaidi100.signing import push_sign
 from couriers.simulators.common import OutboundPush
 from couriers.simulators.kuaidi100 import Kuaidi100Simulator
 from couriers.status import Status
-from couriers.testing import RECIPIENT, ContractHarness, CourierContract, sample_request
+from couriers.testing import (
+    RECIPIENT,
+    ContractHarness,
+    CourierContract,
+    dead_url,
+    sample_request,
+    serve_simulator,
+)
 from couriers.testing.fixtures import webhook_receiver
 from couriers.testing.receiver import WebhookReceiver
 
@@ -33,54 +38,53 @@ __all__ = ["webhook_receiver"]
 SALT = "contract-salt"
 
 
-def _closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-    return port
+def _fields(push: OutboundPush) -> dict[str, str]:
+    return {k: v[0] for k, v in parse_qs(push.body.decode("ascii")).items()}
+
+
+def _open(push: OutboundPush) -> str:
+    """The `param` JSON of a tracking push or an order callback."""
+    return _fields(push)["param"]
+
+
+def _seal(push: OutboundPush, param: str, credential: str | None) -> OutboundPush:
+    """The push carrying `param`, signed `UPPER(MD5(param + salt))` — or with `credential` as its sign."""
+    fields = {**_fields(push), "param": param, "sign": credential or push_sign(param, SALT)}
+    return replace(push, body=urlencode(fields).encode("ascii"))
 
 
 def _forge(push: OutboundPush) -> OutboundPush:
-    fields = {k: v[0] for k, v in parse_qs(push.body.decode("ascii")).items()}
-    fields["sign"] = push_sign(fields["param"], "not-the-salt")
-    return replace(push, body=urlencode(fields).encode("ascii"))
+    fields = _fields(push)
+    return _seal(push, fields["param"], push_sign(fields["param"], "not-the-salt"))
 
 
 @pytest.fixture
 async def harness(webhook_receiver: WebhookReceiver) -> AsyncIterator[ContractHarness]:
     simulator = Kuaidi100Simulator()
-    runner = web.AppRunner(simulator.app(), access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    callback_url = webhook_receiver.url_for("kuaidi100")
-    config = simulator.adapter_config(f"http://127.0.0.1:{port}", salt=SALT, callback_url=callback_url)
+    async with serve_simulator(simulator) as base_url:
+        callback_url = webhook_receiver.url_for("kuaidi100")
+        config = simulator.adapter_config(base_url, salt=SALT, callback_url=callback_url)
 
-    def build(overrides: Mapping[str, Any]) -> Courier:
-        return Kuaidi100Courier.from_config({**config, **overrides})
+        def build(overrides: Mapping[str, Any]) -> Courier:
+            return Kuaidi100Courier.from_config({**config, **overrides})
 
-    dead = f"http://127.0.0.1:{_closed_port()}"
-    harness = ContractHarness(
-        courier=build({}),
-        simulator=simulator,
-        build=build,
-        bad_credentials={"key": "not-our-key"},
-        unreachable={
-            "query_url": f"{dead}/poll/query.do",
-            "poll_url": f"{dead}/poll",
-            "border_url": f"{dead}/order/borderapi.do",
-        },
-        callback_url=callback_url,
-        tamper=_forge,
-    )
-    try:
-        yield harness
-    finally:
-        for courier in [harness.courier, *harness.built]:
-            await courier.close()
-        await simulator.close()
-        await runner.cleanup()
+        dead = dead_url()
+        async with ContractHarness(
+            courier=build({}),
+            simulator=simulator,
+            build=build,
+            bad_credentials={"key": "not-our-key"},
+            unreachable={
+                "query_url": f"{dead}/poll/query.do",
+                "poll_url": f"{dead}/poll",
+                "border_url": f"{dead}/order/borderapi.do",
+            },
+            callback_url=callback_url,
+            tamper=_forge,
+            open_push=_open,
+            seal_push=_seal,
+        ) as harness:
+            yield harness
 
 
 class TestKuaidi100Contract(CourierContract):
@@ -109,6 +113,42 @@ async def test_a_second_replica_hitting_the_lock_gets_an_empty_timeline(harness:
     assert first.events
     assert locked.events == []
     assert harness.simulator.calls["query"] == 2
+
+
+async def test_a_waybill_number_assigned_later_is_found_by_booking_again(harness: ContractHarness) -> None:
+    simulator = harness.simulator
+    assert isinstance(simulator, Kuaidi100Simulator)
+    simulator.number_delay = timedelta(minutes=10)
+    request = sample_request(_order_id())
+    courier = harness.another(breaker_failures=1)
+    for _ in range(2):
+        with pytest.raises(TrackingNumberPending):
+            await courier.book(request)
+    assert (simulator.calls["bOrder"], simulator.calls["detail"]) == (2, 2), "no immediate retries"
+    simulator.clock.advance(timedelta(minutes=10))
+    booking = await courier.book(request)
+    [parcel] = simulator.parcels.values()
+    assert booking.tracking_number == parcel.tracking_number
+    assert booking.raw["taskId"] == parcel.extra["task_id"]
+
+
+async def test_a_query_whose_answer_was_lost_is_not_asked_again_within_30_minutes(
+    harness: ContractHarness,
+) -> None:
+    booking = await harness.courier.book(sample_request(_order_id()))
+    harness.simulator.faults.lose_answers = 1
+    query = TrackQuery(booking.tracking_number, RECIPIENT.phone[-4:])
+    config = _config(harness)  # three attempts by default: none of them may be used for a query
+    courier = Kuaidi100Courier(config, now=harness.simulator.clock.now)  # the carrier's virtual clock
+    harness.built.append(courier)
+    with pytest.raises(RetryableError):
+        await courier.track([query])
+    with pytest.raises(QueryLocked):
+        await courier.track([query])
+    assert harness.simulator.calls["query"] == 1, "Kuaidi100 saw the number asked once"
+    harness.simulator.clock.advance(timedelta(minutes=30))
+    [result] = await courier.track([query])
+    assert result.events, "30 minutes later the number is asked again, and the lock has expired"
 
 
 async def test_a_wrong_phone_tail_gives_an_empty_timeline(harness: ContractHarness) -> None:

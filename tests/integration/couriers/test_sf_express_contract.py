@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
-import socket
 from collections.abc import AsyncIterator, Mapping
 from datetime import datetime, time, timedelta
 from typing import Any
 
 import pytest
-from aiohttp import web
 
 from couriers.contract import Courier, TrackQuery
 from couriers.errors import RejectedError
@@ -23,7 +21,15 @@ from couriers.simulators.sf_express import (
     SERVICE_PATH,
     SFExpressSimulator,
 )
-from couriers.testing import RECIPIENT, ContractHarness, CourierContract, WebhookReceiver, sample_request
+from couriers.testing import (
+    RECIPIENT,
+    ContractHarness,
+    CourierContract,
+    WebhookReceiver,
+    dead_url,
+    sample_request,
+    serve_simulator,
+)
 from couriers.testing.fixtures import webhook_receiver
 
 __all__ = ["webhook_receiver"]  # the kit's fixture, visible to the tests of this module
@@ -31,54 +37,45 @@ __all__ = ["webhook_receiver"]  # the kit's fixture, visible to the tests of thi
 SECRET = "sf-push-secret-0123456789"
 
 
-def _closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-    return port
-
-
 class TestSFExpressContract(CourierContract):
     @pytest.fixture
     async def harness(self, webhook_receiver: WebhookReceiver) -> AsyncIterator[ContractHarness]:
         push_url = webhook_receiver.url_for("sf_express", "/" + SECRET)
         simulator = SFExpressSimulator(push_url=push_url)
-        runner = web.AppRunner(simulator.app(), access_log=None)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        config: dict[str, Any] = {
-            "base_url": f"http://127.0.0.1:{port}{SERVICE_PATH}",
-            "partner_id": DEFAULT_PARTNER_ID,
-            "check_word": DEFAULT_CHECK_WORD,
-            "monthly_card": DEFAULT_MONTHLY_CARD,
-            "webhook_secret": SECRET,
-        }
+        async with serve_simulator(simulator) as base_url:
+            config: dict[str, Any] = {
+                "base_url": f"{base_url}{SERVICE_PATH}",
+                "partner_id": DEFAULT_PARTNER_ID,
+                "check_word": DEFAULT_CHECK_WORD,
+                "monthly_card": DEFAULT_MONTHLY_CARD,
+                "webhook_secret": SECRET,
+            }
 
-        def build(overrides: Mapping[str, Any]) -> Courier:
-            return SFExpressCourier.from_config({**config, **overrides})
+            def build(overrides: Mapping[str, Any]) -> Courier:
+                return SFExpressCourier.from_config({**config, **overrides})
 
-        def tamper(push: OutboundPush) -> OutboundPush:
-            return dataclasses.replace(push, url=webhook_receiver.url_for("sf_express", "/not-the-secret"))
+            def tamper(push: OutboundPush) -> OutboundPush:
+                return dataclasses.replace(
+                    push, url=webhook_receiver.url_for("sf_express", "/not-the-secret")
+                )
 
-        harness = ContractHarness(
-            courier=build({}),
-            simulator=simulator,
-            build=build,
-            bad_credentials={"check_word": "not-the-check-word"},
-            unreachable={"base_url": f"http://127.0.0.1:{_closed_port()}{SERVICE_PATH}"},
-            callback_url=push_url,
-            tamper=tamper,
-        )
-        try:
-            yield harness
-        finally:
-            await harness.courier.close()
-            for courier in harness.built:
-                await courier.close()
-            await runner.cleanup()
-            await simulator.close()
+            def seal(push: OutboundPush, payload: str, credential: str | None) -> OutboundPush:
+                """SF signs nothing: a push is authentic when it reaches the secret path."""
+                url = webhook_receiver.url_for("sf_express", "/" + (credential or SECRET))
+                return dataclasses.replace(push, url=url, body=payload.encode())
+
+            async with ContractHarness(
+                courier=build({}),
+                simulator=simulator,
+                build=build,
+                bad_credentials={"check_word": "not-the-check-word"},
+                unreachable={"base_url": f"{dead_url()}{SERVICE_PATH}"},
+                callback_url=push_url,
+                tamper=tamper,
+                open_push=lambda push: push.body.decode(),
+                seal_push=seal,
+            ) as harness:
+                yield harness
 
     async def test_cancel_after_pickup_is_rejected(self, harness: ContractHarness) -> None:
         booking = await harness.courier.book(sample_request("SF-CANCEL-LATE"))

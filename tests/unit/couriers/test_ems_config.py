@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from couriers.ems import EMSConfig, EMSCourier
-from couriers.ems.config import PRODUCTION_URL, RATE_LIMIT_PER_SECOND
+from couriers.ems.config import PRODUCTION_URL, RATE_LIMIT_PER_SECOND, SANDBOX_URL
 from couriers.errors import ConfigurationError
 
 GOOD = {"sender_no": "1100000000001", "authorization": "s3cr3t-auth", "sign_key": "TvaBgrhE46sft3nZlfe7xw=="}
@@ -15,7 +15,8 @@ GOOD = {"sender_no": "1100000000001", "authorization": "s3cr3t-auth", "sign_key"
 
 def test_minimal_config() -> None:
     config = EMSConfig.from_mapping(GOOD)
-    assert config.base_url == PRODUCTION_URL
+    assert config.base_url == SANDBOX_URL, "like SF and Kuaidi100: the test endpoint unless told otherwise"
+    assert SANDBOX_URL != PRODUCTION_URL
     assert config.transport.rate_per_second == RATE_LIMIT_PER_SECOND
     assert "s3cr3t" not in repr(config)
     assert GOOD["sign_key"] not in repr(config)

@@ -112,3 +112,34 @@ def test_refusals_never_show_the_key(courier: EMSCourier) -> None:
         courier.parse_push(push_of(trace("208", "2026-03-02 12:00:00", "已妥投"), key=OTHER_KEY))
     assert KEY not in str(caught.value)
     assert OTHER_KEY not in str(caught.value)
+
+
+def sealed(inner_text: str) -> InboundPush:
+    """An authentic push (encrypted with our key) whose decrypted payload is exactly `inner_text`."""
+    token = payload.encrypt(inner_text, KEY)
+    body = json.dumps({"logitcsInterface": token, "senderNo": SENDER, "serialNo": "1"})
+    return InboundPush("", {}, body.encode(), "application/json")
+
+
+@pytest.mark.parametrize(
+    "op_time",
+    ["1e999", "-1e999", "1" + "0" * 400, "9" * 300, '"' + "9" * 400 + '"', "1e300", '"0001-01-01T00:00:00"',
+     '"9999-12-31T23:59:59-10:00"', "NaN"],
+)  # fmt: skip
+def test_epoch_milliseconds_no_datetime_can_hold_are_400(courier: EMSCourier, op_time: str) -> None:
+    inner = f'{{"waybillNo":"1100000000099","opCode":"208","opTime":{op_time}}}'
+    with pytest.raises(PushRejected) as caught:
+        courier.parse_push(sealed(inner))
+    assert caught.value.status == 400
+
+
+@pytest.mark.parametrize("body", [b"[" * 100_000, b'{"logitcsInterface":' * 50_000, b"\xff\xfe\x00"])
+def test_deep_or_undecodable_outer_bodies_are_400(courier: EMSCourier, body: bytes) -> None:
+    with pytest.raises(PushRejected) as caught:
+        courier.parse_push(InboundPush("", {}, body, "application/json"))
+    assert caught.value.status == 400
+
+
+def test_a_deeply_nested_payload_is_refused_not_a_crash(courier: EMSCourier) -> None:
+    with pytest.raises(PushRejected):
+        courier.parse_push(sealed("[" * 100_000))

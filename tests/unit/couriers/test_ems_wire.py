@@ -43,7 +43,11 @@ def test_beijing_times_both_ways() -> None:
     assert wire.parse_beijing("2026/03/02 12:00:00") == NOON_UTC
 
 
-@pytest.mark.parametrize("value", [None, "", "yesterday", True, {}])
+@pytest.mark.parametrize(
+    "value",
+    [None, "", "yesterday", True, {}, float("inf"), float("nan"), 10**400, 10**20, -(10**20), "9" * 30,
+     "0001-01-01T00:00:00", "9999-12-31T23:59:59-10:00"],
+)  # fmt: skip
 def test_bad_times(value: object) -> None:
     with pytest.raises(ValueError, match="not an EMS time"):
         wire.parse_beijing(value)

@@ -74,9 +74,22 @@ def test_the_state_table_has_exactly_the_tested_codes() -> None:
     assert set(codes.STATE_STATUS) == set(EXPECTED_STATES)
 
 
-def test_unknown_state_is_a_key_error() -> None:
+@pytest.mark.parametrize(
+    ("code", "status"),
+    [("211", Status.EXCEPTION), ("305", Status.DELIVERED), ("402", Status.RETURNED),
+     ("1004", Status.IN_TRANSIT), ("104", Status.PICKED_UP), ("502", Status.OUT_FOR_DELIVERY),
+     ("601", Status.RETURNING), ("701", Status.IN_TRANSIT), ("801", Status.IN_TRANSIT),
+     ("1301", Status.EXCEPTION), ("1401", Status.RETURNING)],
+)  # fmt: skip
+def test_an_unknown_sub_state_falls_back_to_its_state_group(code: str, status: Status) -> None:
+    assert code not in codes.STATE_STATUS
+    assert codes.status_for(code) is status
+
+
+@pytest.mark.parametrize("code", ["999", "9", "42", "", "abc", "20001"])
+def test_a_code_whose_group_is_unknown_too_is_a_key_error(code: str) -> None:
     with pytest.raises(KeyError):
-        codes.status_for("999")
+        codes.status_for(code)
 
 
 @pytest.mark.parametrize(("code", "status"), sorted(EXPECTED_ORDER.items()))
@@ -97,7 +110,8 @@ def test_order_raw_codes_never_collide_with_tracking_states() -> None:
 @pytest.mark.parametrize(
     ("code", "group"),
     [("0", "0"), ("1001", "0"), ("1003", "0"), ("101", "1"), ("103", "1"), ("209", "2"), ("304", "3"),
-     ("401", "4"), ("501", "5"), ("6", "6"), ("10", "10"), ("13", "13"), ("14", "14")],
+     ("401", "4"), ("501", "5"), ("6", "6"), ("10", "10"), ("13", "13"), ("14", "14"), ("211", "2"),
+     ("1004", "0"), ("1401", "14"), ("1102", "11"), ("abc", "abc"), (" 103 ", "1")],
 )  # fmt: skip
 def test_state_group(code: str, group: str) -> None:
     assert codes.state_group(code) == group

@@ -8,22 +8,31 @@ import pytest
 
 from couriers.errors import ConfigurationError
 from couriers.kuaidi100 import Kuaidi100Config, Kuaidi100Courier
-from couriers.kuaidi100.config import DEFAULT_BORDER_URL, DEFAULT_POLL_URL, DEFAULT_QUERY_URL
+from couriers.kuaidi100.config import (
+    DEFAULT_BORDER_URL,
+    PRODUCTION_BORDER_URL,
+    PRODUCTION_POLL_URL,
+    PRODUCTION_QUERY_URL,
+)
 
-MINIMAL = {"customer": "CUSTOMER01", "key": "KEY01", "secret": "SECRET-VALUE-01", "salt": "SALT01"}
+SECRETS = {"customer": "CUSTOMER01", "key": "KEY01", "secret": "SECRET-VALUE-01", "salt": "SALT01"}
+URLS = {"query_url": PRODUCTION_QUERY_URL, "poll_url": PRODUCTION_POLL_URL}
+MINIMAL = {**SECRETS, **URLS}
 
 
 def config(**extra: Any) -> dict[str, Any]:
     return {**MINIMAL, **extra}
 
 
-def test_minimal_config_uses_production_urls_and_zto() -> None:
+def test_minimal_config_books_against_the_mock_border_api_and_tracks_zto() -> None:
     cfg = Kuaidi100Config.from_mapping(MINIMAL)
     assert (cfg.query_url, cfg.poll_url, cfg.border_url) == (
-        DEFAULT_QUERY_URL,
-        DEFAULT_POLL_URL,
+        PRODUCTION_QUERY_URL,
+        PRODUCTION_POLL_URL,
         DEFAULT_BORDER_URL,
     )
+    assert DEFAULT_BORDER_URL == "https://api.kuaidi100.com/apiMock/border"
+    assert DEFAULT_BORDER_URL != PRODUCTION_BORDER_URL
     assert cfg.com == "zhongtong"
     assert cfg.callback_url == ""
     assert cfg.transport.rate_per_second == 10
@@ -54,7 +63,15 @@ def test_unknown_keys_are_named() -> None:
     assert "customer" in str(e.value)  # lists the known keys
 
 
-@pytest.mark.parametrize("key", sorted(MINIMAL))
+@pytest.mark.parametrize("key", sorted(URLS))
+def test_urls_without_a_sandbox_must_be_configured(key: str) -> None:
+    partial = {k: v for k, v in MINIMAL.items() if k != key}
+    with pytest.raises(ConfigurationError, match=f"couriers.kuaidi100.{key} is required") as e:
+        Kuaidi100Config.from_mapping(partial)
+    assert URLS[key] in str(e.value), "the error says what the production URL is"
+
+
+@pytest.mark.parametrize("key", sorted(SECRETS))
 def test_missing_required_key(key: str) -> None:
     partial = {k: v for k, v in MINIMAL.items() if k != key}
     with pytest.raises(ConfigurationError, match=key):
@@ -77,7 +94,7 @@ def test_secrets_never_appear_in_errors_or_repr() -> None:
         Kuaidi100Config.from_mapping(config(secret=["SECRET-VALUE-01"], unknown="1"))
     assert "SECRET-VALUE-01" not in str(e.value)
     cfg = Kuaidi100Config.from_mapping(MINIMAL)
-    assert not any(v in repr(cfg) for v in MINIMAL.values())
+    assert not any(v in repr(cfg) for v in SECRETS.values())
 
 
 async def test_from_config_builds_the_adapter() -> None:

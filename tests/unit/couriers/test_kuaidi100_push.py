@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -11,8 +11,14 @@ import pytest
 
 from couriers.contract import InboundPush
 from couriers.errors import ConfigurationError, PushRejected, RejectedError, RetryableError
-from couriers.kuaidi100 import Kuaidi100Config, Kuaidi100Courier
-from couriers.kuaidi100.push import ACK_BODY, parse_subscribe_answer, subscribe_form
+from couriers.kuaidi100 import Kuaidi100Config, Kuaidi100Courier, codes
+from couriers.kuaidi100.push import (
+    ACK_BODY,
+    ORDER_EPOCH,
+    ORDER_LIFECYCLE,
+    parse_subscribe_answer,
+    subscribe_form,
+)
 from couriers.kuaidi100.signing import encode_param, push_sign
 from couriers.status import Status
 
@@ -38,10 +44,19 @@ LAST_RESULT = {
 }  # fmt: skip
 
 
+CONFIG = {
+    "customer": "C",
+    "key": "K",
+    "secret": "S",
+    "salt": SALT,
+    "query_url": "http://k100.invalid/poll/query.do",
+    "poll_url": "http://k100.invalid/poll",
+}
+
+
 @pytest.fixture
 def courier() -> Kuaidi100Courier:
-    cfg = Kuaidi100Config.from_mapping({"customer": "C", "key": "K", "secret": "S", "salt": SALT})
-    return Kuaidi100Courier(cfg, now=lambda: NOW)
+    return Kuaidi100Courier(Kuaidi100Config.from_mapping(CONFIG), now=lambda: NOW)
 
 
 def form(fields: dict[str, str], tail: str = "") -> InboundPush:
@@ -139,6 +154,17 @@ def signed_param(text: str) -> InboundPush:
         signed_param(
             '{"status": "polling", "lastResult": {"nu": "1", "data": [{"time": "2026-03-02 11:30:00"}]}}'
         ),
+        signed_param("1"),
+        signed_param('"polling"'),
+        signed_param("null"),
+        signed_param("[" * 100_000),
+        signed_param("9" * 5000),
+        signed_param('{"status": "polling", "lastResult": []}'),
+        signed_param('{"status": "polling", "lastResult": {"nu": {"a": 1}, "data": []}}'),
+        signed_param(
+            '{"status": "polling", "lastResult": {"nu": "1", "data": [{"time": "0001-01-01 00:00:00", '
+            '"statusCode": "3"}]}}'
+        ),
     ],
 )
 def test_malformed_tracking_push_is_400(courier: Kuaidi100Courier, push: InboundPush) -> None:
@@ -172,12 +198,61 @@ def test_order_callback_becomes_an_event_with_a_namespaced_code(courier: Kuaidi1
     assert outcome.ack_body == ACK_BODY
 
 
-def test_order_callback_without_update_time_is_stamped_on_arrival(courier: Kuaidi100Courier) -> None:
+def test_order_callback_without_update_time_gets_a_time_that_survives_replays() -> None:
     body = {**ORDER_BODY, "status": "9", "message": "", "data": {"orderId": "1", "cancelMsg": "不寄了"}}
+    clock = [NOW]
+    courier = Kuaidi100Courier(Kuaidi100Config.from_mapping(CONFIG), now=lambda: clock[0])
+    [first] = courier.parse_push(order(body)).events
+    clock[0] = NOW + timedelta(minutes=30)  # Kuaidi100 retries about 30 minutes later
+    [replayed] = courier.parse_push(order(body)).events
+    assert replayed == first
+    assert replayed.key == first.key, "the same dedupe key: stored once"
+    assert first.time == ORDER_EPOCH + timedelta(seconds=ORDER_LIFECYCLE.index("9"))
+    assert first.status is Status.CANCELLED
+    assert first.description == "不寄了"
+
+
+def test_timeless_order_events_keep_their_lifecycle_order(courier: Kuaidi100Courier) -> None:
+    def timeless(status: str) -> Any:
+        [event] = courier.parse_push(order({**ORDER_BODY, "status": status, "data": {}})).events
+        return event
+
+    events = [timeless(status) for status in ("13", "0", "10", "101", "1")]
+    assert [e.raw_code for e in sorted(events, key=lambda e: e.time)] == [
+        "order:0",
+        "order:1",
+        "order:10",
+        "order:101",
+        "order:13",
+    ]
+
+
+def test_every_order_status_has_a_place_in_the_lifecycle() -> None:
+    assert set(ORDER_LIFECYCLE) == set(codes.ORDER_STATUS)
+    assert len(ORDER_LIFECYCLE) == len(set(ORDER_LIFECYCLE))
+
+
+def test_a_top_level_update_time_is_used_too(courier: Kuaidi100Courier) -> None:
+    body = {**ORDER_BODY, "updateTime": "2026-03-02 12:00:00", "data": {"orderId": "1"}}
     [event] = courier.parse_push(order(body)).events
-    assert event.time == NOW
-    assert event.status is Status.CANCELLED
-    assert event.description == "不寄了"
+    assert event.time == datetime(2026, 3, 2, 4, 0, tzinfo=UTC)
+
+
+def test_610_order_failed_is_an_exception_event(courier: Kuaidi100Courier) -> None:
+    body = {**ORDER_BODY, "status": "610", "message": "", "data": {"orderId": "1", "status": "610"}}
+    [event] = courier.parse_push(order(body)).events
+    assert (event.status, event.raw_code, event.description) == (Status.EXCEPTION, "order:610", "下单失败")
+
+
+def test_610_without_a_waybill_number_is_acknowledged_and_logged(
+    courier: Kuaidi100Courier, caplog: pytest.LogCaptureFixture
+) -> None:
+    body = {"kuaidicom": "zhongtong", "status": "610", "message": "", "data": {"orderId": "20000007"}}
+    outcome = courier.parse_push(order(body))
+    assert outcome.events == []
+    assert outcome.ack_body == ACK_BODY
+    assert "610" in caplog.text
+    assert "20000007" in caplog.text
 
 
 @pytest.mark.parametrize("status", ["15", "155"])
@@ -199,12 +274,41 @@ def test_tampered_order_callback_is_401(courier: Kuaidi100Courier) -> None:
         {**ORDER_BODY, "status": "777"},
         {**ORDER_BODY, "data": []},
         {**ORDER_BODY, "data": {"updateTime": "soon"}},
+        {**ORDER_BODY, "data": {"updateTime": 1_700_000_000}},
+        {**ORDER_BODY, "kuaidinum": ["78001"]},
     ],
 )
 def test_malformed_order_callback_is_400(courier: Kuaidi100Courier, body: dict[str, Any]) -> None:
     with pytest.raises(PushRejected) as e:
         courier.parse_push(order(body))
     assert e.value.status == 400
+
+
+def signed_order_param(text: str) -> InboundPush:
+    return form({"taskId": "T", "sign": push_sign(text, SALT), "param": text}, tail="/order")
+
+
+@pytest.mark.parametrize("text", ["[]", "[1, 2]", "7", '"10"', "null", "true", "[" * 100_000, "1e999"])
+def test_an_order_callback_that_is_json_but_not_an_object_is_400(
+    courier: Kuaidi100Courier, text: str
+) -> None:
+    with pytest.raises(PushRejected) as e:
+        courier.parse_push(signed_order_param(text))
+    assert e.value.status == 400
+
+
+@pytest.mark.parametrize("tail", ["", "/order"])
+@pytest.mark.parametrize("sign", ["签名", "ÄBC", "\u00e9" * 32, "\ufffd"])
+def test_a_non_ascii_sign_is_401_not_a_crash(courier: Kuaidi100Courier, tail: str, sign: str) -> None:
+    param = encode_param({"status": "polling", "lastResult": LAST_RESULT})
+    push = form({"param": param, "sign": sign}, tail=tail)
+    with pytest.raises(PushRejected) as e:
+        courier.parse_push(push)
+    assert e.value.status == 401
+    undecodable = InboundPush(tail, {}, push.body.split(b"&sign=")[0] + b"&sign=%FF%FE", push.content_type)
+    with pytest.raises(PushRejected) as e:
+        courier.parse_push(undecodable)
+    assert e.value.status == 401
 
 
 def test_a_tracking_push_sent_to_the_order_path_is_400(courier: Kuaidi100Courier) -> None:

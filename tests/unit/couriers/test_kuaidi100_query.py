@@ -39,7 +39,7 @@ def test_beijing_time(text: str, utc: datetime) -> None:
 
 @pytest.mark.parametrize("text", ["", "2026/03/02 08:00:00", "yesterday", "2026-13-02 08:00:00"])
 def test_bad_times(text: str) -> None:
-    with pytest.raises(ValueError, match="not a Kuaidi100 time"):
+    with pytest.raises(ValueError, match="not a Beijing time"):
         beijing_time(text)
 
 
@@ -74,6 +74,23 @@ def test_event_falls_back_to_the_result_state() -> None:
         {"nu": "1", "state": "6", "data": [{"time": "2026-03-02 11:30:00", "context": "x"}]}
     )
     assert (event.raw_code, event.status) == ("6", Status.RETURNING)
+
+
+@pytest.mark.parametrize(
+    ("item", "raw", "status"),
+    [
+        ({"statusCode": "211", "status": "疑难"}, "211", Status.EXCEPTION),  # group 2
+        ({"statusCode": "1004", "status": "在途"}, "1004", Status.IN_TRANSIT),  # group 0
+        ({"statusCode": "999", "status": "派件"}, "999", Status.OUT_FOR_DELIVERY),  # by its label
+        ({"statusCode": "999", "status": "火星"}, "999", Status.RETURNING),  # by the result's state 6
+    ],
+)
+def test_an_unknown_status_code_is_kept_raw_and_mapped_by_its_group(
+    item: dict[str, str], raw: str, status: Status
+) -> None:
+    event_item = {"time": "2026-03-02 11:30:00", "context": "x", **item}
+    [event] = parse_result({"nu": "1", "state": "6", "data": [event_item]})
+    assert (event.raw_code, event.status) == (raw, status)
 
 
 def test_answer_without_data_is_an_empty_timeline() -> None:

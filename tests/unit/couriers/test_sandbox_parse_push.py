@@ -11,6 +11,7 @@ from couriers.contract import InboundPush
 from couriers.errors import PushRejected
 from couriers.sandbox import SandboxConfig, SandboxCourier, encode_push, make_tracking_number, sign
 from couriers.status import Status
+from couriers.testing import hostile
 
 SECRET = "test-secret"
 START = datetime(2026, 3, 2, 1, 30, tzinfo=UTC)
@@ -156,3 +157,30 @@ def test_undecodable_body_is_400(courier: SandboxCourier, body: bytes) -> None:
 def test_good_event_is_accepted(courier: SandboxCourier) -> None:
     [event] = courier.parse_push(signed({"tracking_number": NUMBER, "events": [GOOD_EVENT]})).events
     assert event.time == datetime(2026, 3, 2, 1, 30, tzinfo=timezone.utc)  # noqa: UP017 - both spellings
+
+
+def at(time: str) -> str:
+    """A push whose one event happened at `time` (ISO 8601 text)."""
+    event = {"time": time, "code": "PICKED_UP", "description": "", "location": ""}
+    return json.dumps({"tracking_number": NUMBER, "events": [event]})
+
+
+@pytest.mark.parametrize(
+    "text", [*hostile.BAD_PAYLOADS, at("0001-01-01T00:00:00+05:00"), at("9999-12-31T23:59:59-05:00")]
+)
+def test_hostile_signed_payloads_are_refused_never_crash(courier: SandboxCourier, text: str) -> None:
+    body = text.encode()
+    hostile.parse_or_refuse(courier, push(body, sign(SECRET, body)), text[:40], events_allowed=False)
+
+
+@pytest.mark.parametrize("body", hostile.RAW_BODIES)
+def test_hostile_unsigned_bodies_are_refused(courier: SandboxCourier, body: bytes) -> None:
+    with pytest.raises(PushRejected):
+        courier.parse_push(push(body, "sha256=" + "签名"))
+
+
+def test_every_value_of_a_genuine_push_made_hostile_is_refused_or_parsed(courier: SandboxCourier) -> None:
+    genuine = encode_push(NUMBER, courier.timeline(NUMBER)[:3]).decode()
+    for where, text in hostile.mutations(genuine):
+        body = text.encode("utf-8", "surrogatepass")
+        hostile.parse_or_refuse(courier, push(body, sign(SECRET, body)), where, events_allowed=True)

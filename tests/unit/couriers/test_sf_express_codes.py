@@ -74,7 +74,7 @@ ERRORS: dict[str, type[CourierError]] = {
     "A1004": ConfigurationError,
     "A1005": RetryableError,
     "A1006": ConfigurationError,
-    "A1007": DuplicateOrderError,
+    "A1007": RetryableError,  # a repeated requestID: sent again with a fresh one
     "A1009": RetryableError,
     "A1099": RetryableError,
     "8016": DuplicateOrderError,

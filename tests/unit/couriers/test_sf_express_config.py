@@ -47,7 +47,10 @@ def test_transport_keys_reach_the_policy() -> None:
 
 
 def test_bad_transport_value_is_a_configuration_error() -> None:
-    with pytest.raises(ConfigurationError, match="transport"):
+    with pytest.raises(
+        ConfigurationError,
+        match=r"couriers\.sf_express\.timeout_seconds must be a positive number, got 'fast'",
+    ):
         SFExpressCourier.from_config({**GOOD, "timeout_seconds": "fast"})
 
 

@@ -180,23 +180,70 @@ async def test_duplicate_order_is_looked_up_by_a_fresh_adapter(
     assert len(simulator.parcels) == 1
 
 
-async def test_a1007_duplicate_request_is_resolved_too(
+async def test_a1007_repeated_request_id_is_retried_with_a_fresh_one(
     courier: SFExpressCourier, transport: InProcess
 ) -> None:
     first = await courier.book(request())
+    transport.forms.clear()
     transport.script = [fails("A1007")]
     again = await courier.book(request())
     assert again.tracking_number == first.tracking_number
+    assert [f["serviceCode"] for f in transport.forms] == [
+        "EXP_RECE_CREATE_ORDER",  # A1007: sent again with a new requestID
+        "EXP_RECE_CREATE_ORDER",  # 8016: the order exists
+        "EXP_RECE_SEARCH_ORDER_RESP",
+    ]
+    assert len({f["requestID"] for f in transport.forms}) == 3
 
 
-async def test_duplicate_without_a_waybill_is_not_a_success(
-    courier: SFExpressCourier, transport: InProcess
+async def test_a1007_that_persists_is_retryable(simulator: SFExpressSimulator) -> None:
+    transport = InProcess(simulator, attempts=1)
+    courier = SFExpressCourier(CONFIG, transport=transport)
+    transport.script = [fails("A1007")]
+    with pytest.raises(RetryableError) as info:
+        await courier.book(request())
+    assert info.value.raw_code == "A1007"
+
+
+async def test_a_lost_answer_is_retried_and_finds_the_order_instead_of_booking_twice(
+    courier: SFExpressCourier, transport: InProcess, simulator: SFExpressSimulator
 ) -> None:
-    transport.script = [
+    def processed_but_lost(form: Mapping[str, str]) -> Mapping[str, Any]:
+        simulator.handle_form(form)  # SF books the order …
+        raise RetryableError("connection reset", carrier="sf_express")  # … and the answer never arrives
+
+    transport.script = [processed_but_lost]
+    booking = await courier.book(request())
+    assert [p.tracking_number for p in simulator.parcels.values()] == [booking.tracking_number]
+    assert [f["serviceCode"] for f in transport.forms][-1] == "EXP_RECE_SEARCH_ORDER_RESP"
+
+
+@pytest.mark.parametrize(
+    "lookup",
+    [
+        fails("8018"),  # SF said "duplicate" but cannot find it yet
         fails("8016"),
         lambda _f: wire.response_envelope(msg_data={"orderId": "CT0001", "waybillNoInfoList": []}),
-    ]
-    with pytest.raises(DuplicateOrderError):
+    ],
+    ids=["not-found-yet", "duplicate-again", "no-waybill-yet"],
+)
+async def test_a_duplicate_order_error_never_escapes_book(
+    courier: SFExpressCourier, simulator: SFExpressSimulator, lookup: Answer
+) -> None:
+    transport = InProcess(simulator, attempts=1)
+    courier = SFExpressCourier(CONFIG, transport=transport)
+    transport.script = [fails("8016"), lookup]
+    with pytest.raises(RetryableError, match="retry later") as info:
+        await courier.book(request())
+    assert not isinstance(info.value, DuplicateOrderError)
+    assert not simulator.parcels, "nothing was booked under another id"
+
+
+async def test_a_rejected_lookup_stays_a_rejection(simulator: SFExpressSimulator) -> None:
+    transport = InProcess(simulator, attempts=1)
+    courier = SFExpressCourier(CONFIG, transport=transport)
+    transport.script = [fails("8016"), fails("8119")]
+    with pytest.raises(ConfigurationError):
         await courier.book(request())
 
 

@@ -85,3 +85,22 @@ def test_malformed_push_is_a_bad_request(body: bytes) -> None:
 def test_empty_route_list_is_acknowledged() -> None:
     outcome = COURIER.parse_push(_push(body=b'{"Body": {"WaybillRoute": []}}'))
     assert outcome.events == []
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"[" * 100_000, b'{"Body":' * 50_000, b"\xff\xfe", b"9" * 5000, b"1e999", b"null", b'"Body"',
+     json.dumps({"Body": {"WaybillRoute": [{**ROUTES[0], "acceptTime": "0001-01-01 00:00:00"}]}}).encode(),
+     json.dumps({"Body": {"WaybillRoute": [{**ROUTES[0], "acceptTime": 1e300}]}}).encode()],
+)  # fmt: skip
+def test_hostile_bodies_are_a_bad_request_not_a_crash(body: bytes) -> None:
+    with pytest.raises(PushRejected) as info:
+        COURIER.parse_push(_push(body=body))
+    assert info.value.status == 400
+
+
+@pytest.mark.parametrize("tail", ["/秘密", "/" + "é" * 22, "/\udcff"])
+def test_a_non_ascii_path_is_forbidden_not_a_crash(tail: str) -> None:
+    with pytest.raises(PushRejected) as info:
+        COURIER.parse_push(_push(tail))
+    assert info.value.status == 403
