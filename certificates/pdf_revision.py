@@ -1,10 +1,12 @@
 """Reading the few facts about a rendered certificate that signing needs, without a PDF parser.
 
 The signature is appended to PDFs that :func:`certificates.render.render_pdf` has just written, so their
-shape is known: one classic cross-reference table, a trailer dictionary with /Root, /Size, /Info and /ID,
-and plain (non-stream) dictionary objects for the catalog, the page tree and the page. A general parser
-(pyHanko's costs tens of milliseconds in pure Python) is not needed to find them; anything that does not have
-this shape is refused with :class:`~certificates.errors.CertificateError` rather than guessed at.
+shape is known: one revision with one classic cross-reference table, a trailer dictionary with /Root,
+/Size, /Info and /ID, and plain (non-stream) dictionary objects for the catalog, the page tree and the page,
+with no form and no annotations yet. A general parser (pyHanko's costs tens of milliseconds in pure Python)
+is not needed to find them; anything that does not have this shape — not a PDF, a cross-reference stream,
+an encrypted file, a file updated since it was rendered (a signed one, say) — is refused with
+:class:`~certificates.errors.CertificateError` rather than guessed at.
 
 PDF facts relied on (ISO 32000-1): §7.5.4 a cross-reference table is ``xref`` then subsections of a header
 line "first count" and 20-byte entries "offset generation n|f"; §7.5.5 the file ends with ``startxref``, the
@@ -104,6 +106,9 @@ def read_base_revision(pdf: bytes) -> BaseRevision:
         raise _fail("the trailer has no /Root or /Size")
     if b"/Encrypt" in trailer:
         raise _fail("the file is encrypted")
+    if b"/Prev" in trailer:
+        # render_pdf writes one revision; a later one is a signature or an edit, never to be signed over
+        raise _fail("it has been changed since it was rendered (an incremental update, a signature perhaps)")
     file_id = re.search(rb"/ID\s*\[\s*<([0-9A-Fa-f]*)>", trailer)
     catalog = _dictionary(pdf, offsets, root)
     pages_number = _ref(catalog, b"/Pages")

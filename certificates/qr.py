@@ -1,7 +1,9 @@
 """The verification QR code, drawn as vector squares straight onto the page.
 
-segno computes the module matrix without any imaging library; drawing each row's dark runs as rectangles
-keeps the code sharp at any zoom and in print, and adds only a few hundred bytes to the PDF.
+The module matrix comes from :mod:`certificates.qr_matrix` for the usual short ASCII URL (the same matrix
+segno makes, several times faster) and from segno for anything else; neither needs an imaging library.
+Drawing each row's dark runs as rectangles keeps the code sharp at any zoom and in print, and adds only a
+few hundred bytes to the PDF.
 """
 
 from __future__ import annotations
@@ -9,47 +11,59 @@ from __future__ import annotations
 import re
 
 import segno
-from reportlab.pdfgen.canvas import Canvas
 
-__all__ = ["draw_qr"]
+from .qr_matrix import encode_matrix
+from .surface import Surface
 
-_QUIET_ZONE = 2  # modules of white border; the page around it is white too
+__all__ = ["QUIET_ZONE", "dark_runs", "draw_qr", "qr_matrix"]
+
+QUIET_ZONE = 2
+"""Modules of white border drawn around the code; the page around it is white too."""
 # Every reader decodes every mask; scoring all eight to pick the "best" one is two thirds of the QR code's
 # cost in pure Python and buys nothing for a short URL printed large on a white page.
 _MASK = 4
 _DARK = re.compile(b"\x01+")
+# a hair of overlap (in modules, ~0.01 pt at the printed size) closes the seams some viewers draw between
+# rectangles that only touch
+_OVERLAP = b".005"
 
 
-def _dark_runs(data: str) -> tuple[int, list[tuple[int, int, int]]]:
-    """The module count and the (row, first column, length) of each horizontal run of dark modules."""
-    code = segno.make(data, error="m", micro=False, mask=_MASK, boost_error=False)
-    runs = [
-        (r, match.start(), match.end() - match.start())
-        for r, row in enumerate(code.matrix)
-        for match in _DARK.finditer(bytes(row))
-    ]
-    return len(code.matrix), runs
-
-
-def draw_qr(canvas: Canvas, x: float, y: float, size: float, data: str) -> None:
-    """Draw a QR code for ``data`` with its lower-left corner at (x, y), ``size`` points square.
+def qr_matrix(data: str) -> list[bytes]:
+    """The code's modules without quiet zone, top row first: one byte per module, 1 dark and 0 light.
 
     Error correction level M survives a folded or slightly soiled printout without making the code so dense
-    that a phone camera struggles at this size. The dark modules are one filled path of rectangles, one per
-    run of a row, written as PDF path operators (``re`` … ``f``) in one go instead of a canvas call each.
+    that a phone camera struggles at the printed size.
     """
-    count, runs = _dark_runs(data)
-    step = size / (count + 2 * _QUIET_ZONE)
-    canvas.saveState()
-    canvas.setFillColorRGB(1, 1, 1)
-    canvas.rect(x, y, size, size, stroke=0, fill=1)
-    canvas.setFillColorRGB(0, 0, 0)
-    top = y + size - _QUIET_ZONE * step
-    # a hair of overlap closes the seams some viewers draw between adjacent rectangles
-    left, height = x + _QUIET_ZONE * step, step + 0.01
-    ops = [
-        f"{left + c * step:.3f} {top - (r + 1) * step:.3f} {n * step + 0.01:.3f} {height:.3f} re"
-        for r, c, n in runs
+    matrix = encode_matrix(data)
+    if matrix is None:
+        code = segno.make(data, error="m", micro=False, mask=_MASK, boost_error=False)
+        matrix = [bytes(row) for row in code.matrix]
+    return matrix
+
+
+def dark_runs(matrix: list[bytes]) -> list[tuple[int, int, int]]:
+    """(row, first column, length) of each horizontal run of dark modules."""
+    return [
+        (r, match.start(), match.end() - match.start())
+        for r, row in enumerate(matrix)
+        for match in _DARK.finditer(row)
     ]
-    canvas.addLiteral("\n".join(ops) + "\nf")
-    canvas.restoreState()
+
+
+def draw_qr(surface: Surface, x: float, y: float, size: float, data: str) -> None:
+    """Draw a QR code for ``data`` with its lower-left corner at (x, y), ``size`` points square.
+
+    The dark modules are one filled path with a rectangle per run of a row, in module units: the
+    transformation puts module (column, row) at its place on the page, so the path is small integers.
+    """
+    matrix = qr_matrix(data)
+    step = size / (len(matrix) + 2 * QUIET_ZONE)
+    surface.save_state()
+    surface.fill_rgb(1, 1, 1)
+    surface.rect(x, y, size, size, stroke=False, fill=True)
+    surface.fill_rgb(0, 0, 0)
+    # x grows to the right, y downwards from the top-left module
+    surface.transform(step, 0, 0, -step, x + QUIET_ZONE * step, y + size - QUIET_ZONE * step)
+    template = b"%d %d %d" + _OVERLAP + b" 1" + _OVERLAP + b" re"
+    surface.fill_path(b"\n".join([template % (c, r, n) for r, c, n in dark_runs(matrix)]))
+    surface.restore_state()

@@ -1,4 +1,4 @@
-"""The issuing authority's round red seal (公章), drawn with reportlab.
+"""The issuing authority's round red seal (公章), drawn on a :class:`~certificates.surface.Surface`.
 
 The seal follows the usual shape of a Chinese official seal: a red ring, the authority's name running
 clockwise along the upper arc, a five-pointed star in the middle and the seal's purpose (e.g.
@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import math
 
-from reportlab.pdfgen.canvas import Canvas
-
+from .surface import Surface
 from .typeset import FontSet, draw_text
 
 __all__ = ["SEAL_RED", "draw_seal"]
@@ -20,23 +19,18 @@ SEAL_RED = (0.86, 0.08, 0.10)
 _MAX_SPAN = 250.0  # degrees of the ring the name may cover; the rest stays open at the bottom
 
 
-def _star(canvas: Canvas, cx: float, cy: float, outer: float) -> None:
+def _star(surface: Surface, cx: float, cy: float, outer: float) -> None:
     inner = outer * 0.382
-    path = canvas.beginPath()
+    points = []
     for i in range(10):
         radius = outer if i % 2 == 0 else inner
         angle = math.pi / 2 + i * math.pi / 5
-        px, py = cx + radius * math.cos(angle), cy + radius * math.sin(angle)
-        if i == 0:
-            path.moveTo(px, py)
-        else:
-            path.lineTo(px, py)
-    path.close()
-    canvas.drawPath(path, stroke=0, fill=1)
+        points.append((cx + radius * math.cos(angle), cy + radius * math.sin(angle)))
+    surface.polygon(points, stroke=False, fill=True)
 
 
 def draw_seal(
-    canvas: Canvas, fonts: FontSet, cx: float, cy: float, radius: float, issuer_name: str, caption: str
+    surface: Surface, fonts: FontSet, cx: float, cy: float, radius: float, issuer_name: str, caption: str
 ) -> None:
     """Draw the seal centred on (cx, cy).
 
@@ -44,16 +38,15 @@ def draw_seal(
     round the whole ring); a long name is set smaller to stay within the arc. Each character is rotated so its
     foot points at the centre.
     """
-    canvas.saveState()
-    canvas.setStrokeColorRGB(*SEAL_RED)
-    canvas.setFillColorRGB(*SEAL_RED)
+    surface.save_state()
+    surface.stroke_rgb(*SEAL_RED)
+    surface.fill_rgb(*SEAL_RED)
     # seal ink lets the print below show through, like a real stamp
-    canvas.setFillAlpha(0.9)
-    canvas.setStrokeAlpha(0.9)
-    canvas.setLineWidth(radius * 0.055)
-    canvas.circle(cx, cy, radius * 0.96, stroke=1, fill=0)
+    surface.alpha(0.9, 0.9)
+    surface.line_width(radius * 0.055)
+    surface.circle(cx, cy, radius * 0.96, stroke=True, fill=False)
 
-    _star(canvas, cx, cy, radius * 0.3)
+    _star(surface, cx, cy, radius * 0.3)
 
     name = issuer_name.strip()
     if name:
@@ -66,12 +59,12 @@ def draw_seal(
             size = math.radians(char_angle) * text_radius / 1.1
         start = 90 + (len(name) - 1) * char_angle / 2
         for i, ch in enumerate(name):
-            canvas.saveState()
-            canvas.translate(cx, cy)
-            canvas.rotate(start - i * char_angle - 90)
-            draw_text(canvas, fonts, ch, size, 0, text_radius, align="centre")
-            canvas.restoreState()
+            surface.save_state()
+            surface.translate(cx, cy)
+            surface.rotate(start - i * char_angle - 90)
+            draw_text(surface, fonts, ch, size, 0, text_radius, align="centre")
+            surface.restore_state()
 
     if caption.strip():
-        draw_text(canvas, fonts, caption.strip(), radius * 0.15, cx, cy - radius * 0.58, align="centre")
-    canvas.restoreState()
+        draw_text(surface, fonts, caption.strip(), radius * 0.15, cx, cy - radius * 0.58, align="centre")
+    surface.restore_state()

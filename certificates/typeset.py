@@ -13,24 +13,21 @@ letters and digits stay together so a number or a code is not split in the middl
 
 from __future__ import annotations
 
-import copy
 import functools
 import hashlib
 import itertools
 import re
-import weakref
-import zlib
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 import reportlab
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.pdfdoc import PDFArray, PDFDocument, PDFName, PDFStream
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfbase.ttfonts import TTFont
-from reportlab.pdfgen.canvas import Canvas
+
+from .surface import Run, Surface
 
 __all__ = ["LATIN_FONT_PATH", "FontSet", "draw_text", "register_fonts", "wrap"]
 
@@ -48,37 +45,30 @@ Align = Literal["left", "centre", "right"]
 class FontSet:
     """The registered names of the CJK font and its Latin fallback, and how to split text between them.
 
-    ``template`` is a second registration of the same CJK font for a type's fixed wording (``template_chars``,
-    see :meth:`for_template`). reportlab builds one font subset per document from the characters in the order
-    they are first used, so a subset holding only the type's fixed wording, reserved in a fixed order by
-    :meth:`reserve`, is the same for every certificate of the type and is built once per process; only the
-    few characters of names and values go into a per-certificate subset.
+    Which characters of which font are embedded, and with which codes, is decided by whoever writes the
+    PDF (:mod:`certificates.pdf_fonts` for :func:`~certificates.render.render_pdf`, reportlab itself for
+    the reference rendering); this only knows the fonts and their metrics.
     """
 
     cjk: str
     latin: str
-    template: str = ""
-    template_chars: frozenset[str] = frozenset()
 
-    def for_template(self, text: str) -> FontSet:
-        """This font set with the CJK characters of ``text`` (a type's fixed wording) in the template font."""
-        covered = _covered(self.cjk)
-        return replace(self, template_chars=frozenset(ch for ch in text if ord(ch) in covered))
+    @property
+    def names(self) -> tuple[str, str]:
+        """Both registered font names, CJK first."""
+        return (self.cjk, self.latin)
 
-    def runs(self, text: str) -> list[tuple[str, str]]:
+    def runs(self, text: str) -> list[Run]:
         """Split ``text`` into (font name, substring) runs by which font has each character."""
         return list(_runs(self, text))
+
+    def font_of(self, ch: str) -> str:
+        """The registered font name ``ch`` is set in."""
+        return _font_of(self, ch)
 
     def width(self, text: str, size: float, spacing: float = 0.0) -> float:
         """Width of ``text`` in points at ``size``, with ``spacing`` points added between characters."""
         return _advance(self, text) * size / 1000 + spacing * max(len(text) - 1, 0)
-
-    def reserve(self, canvas: Canvas) -> None:
-        """Give the template characters their subset codes first, in a fixed order, in ``canvas``'s PDF."""
-        if self.template and self.template_chars:
-            # reportlab keeps subset codes per document object; the canvas's document is that key
-            document = canvas._doc  # type: ignore[attr-defined]
-            pdfmetrics.getFont(self.template).splitString("".join(sorted(self.template_chars)), document)
 
 
 def _covered(font_name: str) -> dict[int, int]:
@@ -87,8 +77,6 @@ def _covered(font_name: str) -> dict[int, int]:
 
 @functools.cache
 def _font_of(fonts: FontSet, ch: str) -> str:
-    if ch in fonts.template_chars:
-        return fonts.template
     return fonts.cjk if ord(ch) in _covered(fonts.cjk) else fonts.latin
 
 
@@ -98,8 +86,8 @@ def _char_advance(font_name: str, ch: str) -> float:
 
 
 @functools.lru_cache(maxsize=4096)
-def _runs(fonts: FontSet, text: str) -> tuple[tuple[str, str], ...]:
-    runs: list[tuple[str, str]] = []
+def _runs(fonts: FontSet, text: str) -> tuple[Run, ...]:
+    runs: list[Run] = []
     for font, chars in itertools.groupby(text, lambda ch: _font_of(fonts, ch)):
         runs.append((font, "".join(chars)))
     return tuple(runs)
@@ -111,73 +99,25 @@ def _advance(fonts: FontSet, text: str) -> float:
     return sum(_char_advance(_font_of(fonts, ch), ch) for ch in text)
 
 
-def _remember_subsets(font: TTFont) -> None:
-    """Make ``font`` build and compress each distinct subset once per process.
-
-    The template and Latin subsets repeat on every certificate; building one is ~1 ms of pure Python and
-    compressing it ~1 ms of zlib. reportlab compresses font files while writing, unless the stream already
-    names its filter, so the cached compressed bytes are put in the stream together with /Filter.
-    """
-    face = font.face  # type: ignore[attr-defined]
-    build, add_objects = face.makeSubset, face.addSubsetObjects
-    built: dict[tuple[int, ...], bytes] = {}
-    packed: dict[bytes, bytes] = {}
-
-    def make_subset(subset: list[int]) -> bytes:
-        key = tuple(subset)
-        if key not in built:
-            if len(built) >= _SUBSETS_KEPT:
-                packed.pop(built.pop(next(iter(built))), None)
-            built[key] = build(subset)
-        return built[key]
-
-    def add_subset_objects(doc: PDFDocument, fontname: str, subset: list[int]) -> object:
-        reference = add_objects(doc, fontname, subset)
-        stream = doc.idToObject.get(f"fontFile:{face.filename}({fontname})")
-        if doc.compression and isinstance(stream, PDFStream) and isinstance(stream.content, bytes):
-            content = stream.content
-            if content not in packed:
-                packed[content] = zlib.compress(content)
-            stream.content = packed[content]
-            stream.dictionary["Filter"] = PDFArray([PDFName("FlateDecode")])
-        return reference
-
-    face.makeSubset = make_subset
-    face.addSubsetObjects = add_subset_objects
-
-
-_SUBSETS_KEPT = 32
-
-
 @functools.cache
 def register_fonts(cjk_path: Path) -> FontSet:
-    """Register the CJK font (twice: per-certificate text and template text) and the Latin fallback.
+    """Register the CJK font and the Latin fallback with reportlab, once per process.
 
-    Once per process: parsing a CJK font takes a noticeable fraction of a second; the producer's workers
-    call this in their initializer so each certificate only pays for the subset it uses. The template
-    registration shares the parsed face; only reportlab's per-document subset state is its own.
+    Parsing a CJK font takes a noticeable fraction of a second; the producer's workers call this in their
+    initializer so each certificate only pays for the subset it uses. The registrations are stock reportlab
+    ``TTFont`` objects: their parsed faces give the metrics and glyphs for :mod:`certificates.pdf_fonts`,
+    and reportlab's own subsetting uses them unchanged in the reference rendering.
     """
     digest = hashlib.sha256(str(Path(cjk_path).resolve()).encode()).hexdigest()[:10]
-    fonts = FontSet(cjk=f"CertpostCJK-{digest}", latin="CertpostLatin", template=f"CertpostCJKT-{digest}")
-    cjk = TTFont(fonts.cjk, str(cjk_path))
-    _remember_subsets(cjk)
-    template = copy.copy(cjk)
-    template.fontName = fonts.template
-    template.state = weakref.WeakKeyDictionary()
-    # reportlab treats fonts with the same face name as one font (same subsets, same PDF font object)
-    template.face = copy.copy(cjk.face)  # type: ignore[attr-defined]
-    template.face.name += b"-Template"  # type: ignore[attr-defined]
-    pdfmetrics.registerFont(cjk)
-    pdfmetrics.registerFont(template)
+    fonts = FontSet(cjk=f"CertpostCJK-{digest}", latin="CertpostLatin")
+    pdfmetrics.registerFont(TTFont(fonts.cjk, str(cjk_path)))
     if fonts.latin not in pdfmetrics.getRegisteredFontNames():
-        latin = TTFont(fonts.latin, str(LATIN_FONT_PATH))
-        _remember_subsets(latin)
-        pdfmetrics.registerFont(latin)
+        pdfmetrics.registerFont(TTFont(fonts.latin, str(LATIN_FONT_PATH)))
     return fonts
 
 
 def draw_text(
-    canvas: Canvas,
+    surface: Surface,
     fonts: FontSet,
     text: str,
     size: float,
@@ -187,19 +127,10 @@ def draw_text(
     align: Align = "left",
     spacing: float = 0.0,
 ) -> None:
-    """Draw one line at baseline ``y``; ``x`` is the left edge, centre or right edge per ``align``.
-
-    Character spacing is set on every call because the PDF text state outlives the text object that set it.
-    """
+    """Draw one line at baseline ``y``; ``x`` is the left edge, centre or right edge per ``align``."""
     width = fonts.width(text, size, spacing)
     left = {"left": x, "centre": x - width / 2, "right": x - width}[align]
-    obj = canvas.beginText(left, y)
-    obj.setCharSpace(spacing)
-    for font, run in _runs(fonts, text):
-        obj.setFont(font, size)
-        obj.textOut(run)
-    obj.setCharSpace(0)
-    canvas.drawText(obj)
+    surface.text(left, y, _runs(fonts, text), size, spacing)
 
 
 def _cut(line: str, width: float, measure: Callable[[str], float], lines: list[str]) -> str:
@@ -214,20 +145,29 @@ def _cut(line: str, width: float, measure: Callable[[str], float], lines: list[s
 
 
 def wrap(text: str, width: float, measure: Callable[[str], float]) -> list[str]:
-    """Break ``text`` into lines no wider than ``width``; explicit newlines start a new line."""
+    """Break ``text`` into lines no wider than ``width``; explicit newlines start a new line.
+
+    ``measure`` must be additive (the width of ``a + b`` is the width of ``a`` plus that of ``b``), as
+    widths without kerning are: a line's width is kept up to date token by token instead of measuring the
+    growing line again for every character, which made wrapping quadratic in the paragraph's length.
+    """
     lines: list[str] = []
     for paragraph in text.split("\n"):
-        line = ""
+        line, line_width = "", 0.0
         for token in _TOKEN.findall(paragraph):
+            token_width = measure(token)
+            if line and (token in _NO_LINE_START or line_width + token_width <= width):
+                line += token
+                line_width += token_width
+                continue
             if not line:
                 line = _cut(token, width, measure, lines)
-            elif token in _NO_LINE_START or measure(line + token) <= width:
-                line += token
             elif line[-1] in _NO_LINE_END and len(line) > 1:
                 lines.append(line[:-1])
                 line = _cut(line[-1] + token, width, measure, lines)
             else:
                 lines.append(line)
                 line = _cut(token, width, measure, lines)
+            line_width = measure(line)
         lines.append(line)
     return lines

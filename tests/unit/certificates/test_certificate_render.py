@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -87,3 +88,24 @@ def test_date_is_printed_in_beijing_time(types: dict[str, CertificateType]) -> N
     late_utc = datetime(2026, 11, 27, 17, 30, tzinfo=UTC)  # 01:30 on the 28th in Beijing
     doc = sample_document(types["approval_notice"], issued_at=late_utc)
     assert format_date(doc) == "2026年11月28日"
+
+
+def template_objects(pdf: bytes) -> bytes:
+    """The objects between the catalog's four and the certificate's own content stream."""
+    body = re.search(rb"/Contents \[5 0 R (\d+) 0 R 6 0 R\]", pdf)
+    assert body is not None
+    return pdf[pdf.index(b"\n5 0 obj\n") : pdf.index(b"\n%s 0 obj\n" % body.group(1))]
+
+
+def test_one_type_and_issuer_share_the_template_byte_for_byte(
+    types: dict[str, CertificateType], font_path: Path
+) -> None:
+    kind = types["food_business_licence"]
+    first = render_pdf(sample_document(kind, serial=1), font_path)
+    other_holder = dataclasses.replace(sample_document(kind, serial=2), holder_name="杭州蓝天鹅餐饮有限公司")
+    second = render_pdf(other_holder, font_path)
+    assert first != second
+    assert template_objects(first) == template_objects(second)
+    # the seal and the issuer's name are part of the template: another issuer has one of its own
+    elsewhere = render_pdf(sample_document(kind, issuer_name="杭州市上城区行政审批局"), font_path)
+    assert template_objects(elsewhere) != template_objects(first)
