@@ -16,6 +16,7 @@ async def run_doctor(settings: Settings) -> int:
     from delivery.cli import _redact
     from delivery.signing_setup import signing_setup
     from delivery.storage.database import database, dialect
+    from delivery.storage.inbox import count_failed_pushes, count_pending_pushes
 
     failures = 0
 
@@ -29,6 +30,9 @@ async def run_doctor(settings: Settings) -> int:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         async with database(settings.database_url):
             report(True, "database", f"{_redact(settings.database_url)} ({dialect()}, schema up to date)")
+            failed = await count_failed_pushes()
+            pending = await count_pending_pushes()
+            report(failed == 0, "webhook inbox", f"{pending} pending, {failed} parked as failed")
     except Exception as e:
         report(False, "database", f"{_redact(settings.database_url)}: {e}")
     certs = settings.section("certificates")

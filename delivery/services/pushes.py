@@ -1,15 +1,15 @@
-"""Carrier pushes: authenticate, store durably, acknowledge, apply — and replay what failed to apply.
+"""Carrier pushes: authenticate, store durably and apply, acknowledge — and replay what failed to apply.
 
-A push is written to the inbox before the carrier gets its acknowledgement, so an acknowledged push
-can always be applied later; applying is idempotent because events are deduplicated by key.
+A push is committed to the inbox before the carrier gets its acknowledgement, so an acknowledged push
+can always be applied later; applying is idempotent because events are deduplicated by key. Storing and
+applying share one transaction with the pushes arriving at the same moment (`delivery.storage.inbox`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 
 from couriers import (
@@ -19,13 +19,12 @@ from couriers import (
     PushOutcome,
     PushRejected,
     Status,
-    TrackingEvent,
     TrackQuery,
 )
 from delivery.domain.masking import phone_tail
-from delivery.storage.models import WebhookInbox
+from delivery.storage.inbox import Inbox, InboxRetry, ReceivedPush, StoredPush
 from delivery.storage.shipments import ShipmentRepository
-from scheduler import PollIntervals, plan_next_poll
+from scheduler import PollDecision, PollIntervals, ShipmentState, plan_next_poll
 
 __all__ = ["PushIngest", "UnknownCarrier"]
 
@@ -47,32 +46,30 @@ class PushIngest:
         intervals: Mapping[str, PollIntervals],
         *,
         callback_url: Callable[[str], str] | None = None,
+        retry: InboxRetry | None = None,
     ) -> None:
         self._couriers = couriers
         self._shipments = shipments
         self._intervals = intervals
         self._callback_url = callback_url
         self._resubscribing: set[asyncio.Task[None]] = set()
+        self.inbox = Inbox(shipments, self._plan, retry)
+
+    def _plan(self, carrier: str, state: ShipmentState, now: datetime) -> PollDecision:
+        return plan_next_poll(state, now, self._intervals.get(carrier) or PollIntervals())
 
     async def receive(self, carrier: str, push: InboundPush) -> PushOutcome:
-        """Raises `UnknownCarrier` or `PushRejected`; otherwise the push is stored before returning."""
+        """Raises `UnknownCarrier` or `PushRejected` (nothing stored), or the storage error when the push
+        could not be stored (do not acknowledge); otherwise the push is committed before returning —
+        applied, or pending in the inbox when applying failed (the replay job applies it later)."""
         courier = self._couriers.get(carrier)
         if courier is None:
             raise UnknownCarrier(carrier)
         outcome = courier.parse_push(push)
         headers = {k.lower(): v for k, v in push.headers.items() if k.lower() not in _DROPPED_HEADERS}
-        row = await WebhookInbox.create(
-            carrier=carrier,
-            path_tail=push.path_tail,
-            content_type=push.content_type,
-            headers=headers,
-            body=push.body,
+        await self.inbox.accept(
+            ReceivedPush(carrier, push.path_tail, push.content_type, headers, push.body, outcome.events)
         )
-        try:
-            await self._apply(row, outcome.events)
-        except Exception:
-            # Stored: the replay job applies it later. The carrier still gets its acknowledgement.
-            log.exception("applying push %s from %s failed; it stays in the inbox", row.id, carrier)
         for number in outcome.resubscribe:
             task = asyncio.create_task(self._resubscribe(courier, number), name=f"resubscribe-{carrier}")
             self._resubscribing.add(task)
@@ -95,45 +92,50 @@ class PushIngest:
             log.warning("resubscribing %s with %s failed (polling continues): %s", number, courier.code, e)
 
     async def close(self) -> None:
-        """Wait for resubscriptions in flight so none is cut off at shutdown."""
+        """Finish the inbox writes and resubscriptions in flight so none is cut off at shutdown."""
+        await self.inbox.close()
         if self._resubscribing:
             await asyncio.gather(*self._resubscribing, return_exceptions=True)
 
-    async def process_pending_pushes(self, limit: int) -> int:
-        rows = await WebhookInbox.filter(processed_at__isnull=True).order_by("id").limit(limit)
+    async def process_pending_pushes(self, limit: int, *, now: datetime | None = None) -> int:
+        """Replay up to `limit` due pushes claimed by this replica; returns how many were applied.
+
+        A failed attempt is retried with backoff; after the last one, or at once when no retry can help
+        (the carrier is no longer configured, the stored push no longer parses), the push is parked as
+        failed — kept, logged at error and counted by `count_failed_pushes`.
+        """
+        now = now or datetime.now(UTC)
         applied = 0
-        for row in rows:
-            courier = self._couriers.get(row.carrier)
+        for stored in await self.inbox.claim_due(now, limit):
+            courier = self._couriers.get(stored.carrier)
+            if courier is None:
+                await self._park(stored, f"no carrier {stored.carrier!r} is configured", now)
+                continue
+            push = InboundPush(stored.path_tail, dict(stored.headers), stored.body, stored.content_type)
             try:
-                if courier is None:
-                    raise UnknownCarrier(row.carrier)
-                push = InboundPush(row.path_tail, dict(row.headers), bytes(row.body), row.content_type)
-                await self._apply(row, courier.parse_push(push).events)
-                applied += 1
-            except (PushRejected, UnknownCarrier) as e:
-                await WebhookInbox.filter(id=row.id).update(
-                    processed_at=datetime.now(UTC), last_error=f"dropped: {e!r}"
-                )
+                events = courier.parse_push(push).events
+            except PushRejected as e:
+                await self._park(stored, f"the stored push no longer parses: {e!r}", now)
+                continue
+            try:
+                await self.inbox.replay(stored, events, now=now)
             except Exception as e:
-                log.warning("replaying push %s failed: %s", row.id, e)
-                await WebhookInbox.filter(id=row.id).update(
-                    attempts=row.attempts + 1, last_error=repr(e)[:2000]
-                )
+                if await self.inbox.record_failure(stored, repr(e), now=now):
+                    log.error(
+                        "push %s from %s failed %d times; parked as failed: %r",
+                        stored.id,
+                        stored.carrier,
+                        stored.attempts + 1,
+                        e,
+                    )
+                else:
+                    log.warning(
+                        "replaying push %s from %s failed (will retry): %r", stored.id, stored.carrier, e
+                    )
+                continue
+            applied += 1
         return applied
 
-    async def _apply(self, row: WebhookInbox, events: Sequence[TrackingEvent]) -> None:
-        by_number: dict[str, list[TrackingEvent]] = defaultdict(list)
-        for event in events:
-            by_number[event.tracking_number].append(event)
-        unknown = []
-        for number, group in by_number.items():
-            shipment = await self._shipments.find_by_tracking_number(row.carrier, number)
-            if shipment is None:
-                unknown.append(number)
-                continue
-            now = datetime.now(UTC)
-            state = await self._shipments.record_events(shipment.id, group, source="push", now=now)
-            decision = plan_next_poll(state, now, self._intervals.get(row.carrier) or PollIntervals())
-            await self._shipments.reschedule_poll(shipment.id, decision.next_poll_at, expire=decision.expire)
-        note = f"unknown tracking numbers: {', '.join(unknown)}" if unknown else None
-        await WebhookInbox.filter(id=row.id).update(processed_at=datetime.now(UTC), last_error=note)
+    async def _park(self, stored: StoredPush, reason: str, now: datetime) -> None:
+        log.error("push %s from %s parked as failed: %s", stored.id, stored.carrier, reason)
+        await self.inbox.park(stored, reason, now=now)

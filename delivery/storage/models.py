@@ -107,7 +107,13 @@ class ShipmentEvent(Model):
 
 
 class WebhookInbox(Model):
-    """Pushes are written here before they are acknowledged, so an acknowledged push is never lost."""
+    """Pushes are written here before they are acknowledged, so an acknowledged push is never lost.
+
+    A row is pending until applied (`processed_at`); a pending row is retried from `next_attempt_at`
+    with backoff, by whichever replica holds its lease, until it is applied or, after too many
+    attempts, parked (`failed_at`) for an operator — kept, never deleted. Every query for pending rows
+    starts from `processed_at IS NULL` (indexed; few rows), so the new columns need no index.
+    """
 
     id = fields.IntField(primary_key=True)
     carrier = fields.CharField(max_length=40)
@@ -119,6 +125,10 @@ class WebhookInbox(Model):
     processed_at = fields.DatetimeField(null=True, db_index=True)
     attempts = fields.IntField(default=0)
     last_error = fields.TextField(null=True)
+    next_attempt_at = fields.DatetimeField(null=True)
+    lease_owner = fields.CharField(max_length=64, null=True)
+    lease_until = fields.DatetimeField(null=True)
+    failed_at = fields.DatetimeField(null=True)
 
     class Meta:
         table = "webhook_inbox"

@@ -7,10 +7,14 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import operator
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
+from functools import reduce
+from typing import Any
 
 from tortoise.expressions import F, Q
 from tortoise.transactions import in_transaction
@@ -19,12 +23,20 @@ from couriers import Address, Booking, PickupRequest, Status, TrackingEvent
 from delivery.domain.masking import phone_tail
 from delivery.domain.problems import PROBLEM_STATUSES
 from delivery.domain.shipment_query import ShipmentQuery
-from delivery.domain.timeline import merge_events, next_status
+from delivery.domain.timeline import merge_events, next_status, utc
 from delivery.storage.database import dialect
 from delivery.storage.models import Shipment, ShipmentEvent
-from scheduler import BookingTask, PollTask, ShipmentState
+from scheduler import BookingTask, PollDecision, PollTask, ShipmentState
 
-__all__ = ["ShipmentChange", "ShipmentPage", "ShipmentRepository", "event_key", "to_domain_event"]
+__all__ = [
+    "AppliedPushes",
+    "PollPlanner",
+    "ShipmentChange",
+    "ShipmentPage",
+    "ShipmentRepository",
+    "event_key",
+    "to_domain_event",
+]
 
 log = logging.getLogger(__name__)
 
@@ -39,9 +51,9 @@ def event_key(event: TrackingEvent) -> str:
     The time is taken in UTC, so the same scan reported as 16:00+08:00 by a push and 08:00Z by a poll
     is one event.
     """
-    _, code, text = event.key
-    utc = event.time.astimezone(UTC).isoformat()
-    return hashlib.sha256("\x1f".join((utc, code, text)).encode()).hexdigest()
+    return hashlib.sha256(
+        "\x1f".join((utc(event.time).isoformat(), event.raw_code, event.description)).encode()
+    ).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +70,18 @@ class ShipmentPage:
     total: int
 
 
+@dataclass(frozen=True, slots=True)
+class AppliedPushes:
+    """What applying a group of pushes did: per push, its tracking numbers that match no shipment of
+    its carrier; and the changes to announce once the transaction has committed (`notify`)."""
+
+    unknown: list[list[str]]
+    changes: list[ShipmentChange]
+
+
 ChangeListener = Callable[[ShipmentChange], Awaitable[None]]
+#: When to poll a shipment next, given its carrier and its state after the news (the scheduler's policy).
+PollPlanner = Callable[[str, ShipmentState, datetime], PollDecision]
 
 
 def to_domain_event(row: ShipmentEvent, tracking_number: str) -> TrackingEvent:
@@ -80,6 +103,11 @@ class ShipmentRepository:
         """Called after a change is committed (new events, or a new status); failures are only logged,
         because the change itself is already stored."""
         self._listeners.append(listener)
+
+    async def notify(self, changes: Iterable[ShipmentChange]) -> None:
+        """Tell the listeners about changes made inside a transaction, once it has committed."""
+        for change in changes:
+            await self._changed(change.shipment, change.timeline)
 
     async def _changed(self, shipment: Shipment, timeline: Sequence[TrackingEvent] | None = None) -> None:
         if not self._listeners:
@@ -117,7 +145,10 @@ class ShipmentRepository:
         due = Q(tracking_number__isnull=False) & ~Q(status__in=_TERMINAL) & Q(next_poll_at__lte=now)
         rows = await self._claim(due, "next_poll_at", now, limit, lease)
         return [
-            PollTask(r.id, r.carrier, r.tracking_number or "", phone_tail(r.recipient_phone)) for r in rows
+            PollTask(
+                r.id, r.carrier, r.tracking_number or "", phone_tail(r.recipient_phone), r.lease_owner or ""
+            )
+            for r in rows
         ]
 
     async def claim_due_bookings(self, now: datetime, limit: int, lease: timedelta) -> list[BookingTask]:
@@ -182,39 +213,10 @@ class ShipmentRepository:
                 query = query.select_for_update()
             shipment = await query.get()
             before = shipment.status
-            stored = await ShipmentEvent.filter(shipment_id=shipment_id)
-            known = {row.event_key for row in stored}
-            fresh: dict[str, TrackingEvent] = {}
-            for event in events:
-                key = event_key(event)
-                if key not in known:
-                    fresh.setdefault(key, event)
+            stored = await ShipmentEvent.filter(shipment_id=shipment_id).values_list(*_STORED_COLUMNS)
+            fresh, timeline = _merge(shipment, stored, events, source=source, now=now)
             if fresh:
-                await ShipmentEvent.bulk_create(
-                    [
-                        ShipmentEvent(
-                            shipment_id=shipment_id,
-                            event_key=key,
-                            time=e.time,
-                            status=e.status.value,
-                            raw_code=e.raw_code,
-                            description=e.description,
-                            location=e.location,
-                            source=source,
-                        )
-                        for key, e in fresh.items()
-                    ]
-                )
-            number = shipment.tracking_number or ""
-            timeline = merge_events((to_domain_event(r, number) for r in stored), fresh.values())
-            shipment.status = next_status(Status(shipment.status), timeline).value
-            if timeline:
-                shipment.last_event_at = max(e.time for e in timeline)
-            if source == "push" and events:
-                shipment.last_push_at = now
-            if source in _QUERY_SOURCES:
-                shipment.last_checked_at = now
-                shipment.poll_failures = 0
+                await ShipmentEvent.bulk_create(fresh)
             await shipment.save(
                 update_fields=[
                     "status",
@@ -229,18 +231,83 @@ class ShipmentRepository:
             await self._changed(shipment, timeline)
         return _state(shipment)
 
+    async def apply_pushes(
+        self,
+        pushes: Sequence[tuple[str, Sequence[TrackingEvent]]],
+        *,
+        now: datetime,
+        plan: PollPlanner,
+    ) -> AppliedPushes:
+        """Merge the events of several pushes (carrier, events) and plan each shipment's next poll.
+
+        Must run inside a transaction, which the caller commits (the inbox rows of the same pushes go in
+        it too); then the caller passes `changes` to `notify`. A fixed number of statements whatever
+        the number of pushes: one select of the shipments (locked in id order on PostgreSQL, so two
+        replicas applying overlapping groups cannot deadlock), one of their events, one insert of the
+        new events, and one update of them all.
+        """
+        wanted: dict[tuple[str, str], list[TrackingEvent]] = defaultdict(list)
+        for carrier, events in pushes:
+            for event in events:
+                wanted[carrier, event.tracking_number].append(event)
+        numbers: dict[str, set[str]] = defaultdict(set)
+        for carrier, number in wanted:
+            numbers[carrier].add(number)
+        found: dict[tuple[str, str], Shipment] = {}
+        if numbers:
+            condition = reduce(
+                operator.or_,
+                (Q(carrier=c, tracking_number__in=sorted(n)) for c, n in sorted(numbers.items())),
+            )
+            query = Shipment.filter(condition).order_by("id")
+            if dialect() == "postgres":
+                query = query.select_for_update()
+            for row in await query:
+                found.setdefault((row.carrier, row.tracking_number or ""), row)
+        stored: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
+        if found:
+            ids = [row.id for row in found.values()]
+            columns = ("shipment_id", *_STORED_COLUMNS)
+            for values in await ShipmentEvent.filter(shipment_id__in=ids).values_list(*columns):
+                stored[values[0]].append(tuple(values[1:]))
+        fresh: list[ShipmentEvent] = []
+        changes: list[ShipmentChange] = []
+        for key, shipment in sorted(found.items(), key=lambda item: item[1].id):
+            before = shipment.status
+            new, timeline = _merge(shipment, stored[shipment.id], wanted[key], source="push", now=now)
+            decision = plan(shipment.carrier, _state(shipment), now)
+            shipment.next_poll_at = decision.next_poll_at
+            if decision.expire and not Status(shipment.status).terminal:
+                shipment.status = Status.EXPIRED.value
+            fresh += new
+            if new or shipment.status != before:
+                changes.append(ShipmentChange(shipment, timeline))
+        if fresh:
+            await ShipmentEvent.bulk_create(fresh)
+        if found:
+            await _save_push_fields(list(found.values()))
+        unknown = [
+            sorted({e.tracking_number for e in events if (carrier, e.tracking_number) not in found})
+            for carrier, events in pushes
+        ]
+        return AppliedPushes(unknown, changes)
+
     async def record_poll_failure(self, shipment_id: int, error: str) -> ShipmentState:
         await Shipment.filter(id=shipment_id).update(
             poll_failures=F("poll_failures") + 1, last_error=error[:2000]
         )
         return _state(await Shipment.get(id=shipment_id))
 
-    async def schedule_poll(self, shipment_id: int, next_poll_at: datetime | None, *, expire: bool) -> None:
-        """After a poll: set the next poll time and release the poller's lease."""
-        await Shipment.filter(id=shipment_id).update(
-            next_poll_at=next_poll_at, lease_owner=None, lease_until=None
-        )
-        if expire:
+    async def schedule_poll(
+        self, shipment_id: int, next_poll_at: datetime | None, *, expire: bool, lease: str = ""
+    ) -> None:
+        """After a poll: set the next poll time and release the poller's lease — unless another replica
+        has claimed the shipment since (the lease ran out): then its poll plans the next one."""
+        rows = Shipment.filter(id=shipment_id)
+        if lease:
+            rows = rows.filter(lease_owner=lease)
+        released = await rows.update(next_poll_at=next_poll_at, lease_owner=None, lease_until=None)
+        if expire and released:
             await self._expire(shipment_id)
 
     async def reschedule_poll(self, shipment_id: int, next_poll_at: datetime | None, *, expire: bool) -> None:
@@ -297,6 +364,76 @@ class ShipmentRepository:
         total = await rows.count()
         items = await rows.order_by("created_at", "id").offset(query.offset).limit(query.per_page)
         return ShipmentPage(items, total)
+
+
+#: The columns of a stored event that merging needs, read as plain tuples (no model objects).
+_STORED_COLUMNS = ("event_key", "time", "status", "raw_code", "description", "location")
+#: What applying a push changes on a shipment (plus `updated_at`).
+_PUSH_FIELDS = ("status", "last_event_at", "last_push_at", "next_poll_at", "updated_at")
+
+
+async def _save_push_fields(shipments: Sequence[Shipment]) -> None:
+    """Write `_PUSH_FIELDS` of every shipment with one prepared UPDATE run for all of them
+    (`executemany`), instead of building one ORM query per shipment. Values go through the fields'
+    own `to_db_value`, so they are stored exactly as the ORM stores them."""
+    mark = (lambda i: f"${i}") if dialect() == "postgres" else (lambda i: "?")
+    assignments = ", ".join(f'"{name}"={mark(i)}' for i, name in enumerate(_PUSH_FIELDS, 1))
+    sql = f'UPDATE "{Shipment._meta.db_table}" SET {assignments} WHERE "id"={mark(len(_PUSH_FIELDS) + 1)}'
+    fields = Shipment._meta.fields_map
+    values = [
+        [*(fields[name].to_db_value(getattr(s, name), s) for name in _PUSH_FIELDS), s.id] for s in shipments
+    ]
+    await Shipment._meta.db.execute_many(sql, values)
+
+
+def _merge(
+    shipment: Shipment,
+    stored: Sequence[tuple[Any, ...]],
+    events: Sequence[TrackingEvent],
+    *,
+    source: str,
+    now: datetime,
+) -> tuple[list[ShipmentEvent], list[TrackingEvent]]:
+    """The rows to insert for `events` not stored yet (each once), and the merged timeline; sets the
+    shipment's derived fields (status, last event, last push or check) on the model, unsaved.
+
+    `stored` holds the shipment's stored events as `_STORED_COLUMNS` tuples."""
+    known = {row[0] for row in stored}
+    fresh: dict[str, TrackingEvent] = {}
+    for event in events:
+        key = event_key(event)
+        if key not in known:
+            fresh.setdefault(key, event)
+    rows = [
+        ShipmentEvent(
+            shipment_id=shipment.id,
+            event_key=key,
+            time=e.time,
+            status=e.status.value,
+            raw_code=e.raw_code,
+            description=e.description,
+            location=e.location,
+            source=source,
+        )
+        for key, e in fresh.items()
+    ]
+    number = shipment.tracking_number or ""
+    timeline = merge_events(
+        (
+            TrackingEvent(number, time, Status(status), code, text, where)
+            for _, time, status, code, text, where in stored
+        ),
+        fresh.values(),
+    )
+    shipment.status = next_status(Status(shipment.status), timeline).value
+    if timeline:
+        shipment.last_event_at = max(utc(e.time) for e in timeline)
+    if source == "push" and events:
+        shipment.last_push_at = now
+    if source in _QUERY_SOURCES:
+        shipment.last_checked_at = now
+        shipment.poll_failures = 0
+    return rows, timeline
 
 
 def _state(shipment: Shipment) -> ShipmentState:

@@ -90,24 +90,57 @@ async def test_unknown_carrier_is_404(api: Api) -> None:
     assert response.status == 404
 
 
-async def test_push_that_fails_to_apply_is_replayed_from_the_inbox(
+async def test_push_that_fails_to_apply_is_acknowledged_kept_and_replayed_after_a_backoff(
     api: Api, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     number = await booked(api)
     shipments = api.services.shipments
-    original = shipments.record_events
+    original = shipments.apply_pushes
 
     async def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
         raise RuntimeError("database hiccup")
 
-    monkeypatch.setattr(shipments, "record_events", broken)
+    monkeypatch.setattr(shipments, "apply_pushes", broken)
     body = encode_push(number, events(number))
     assert await push(api, body, sign(SECRET, body)) == (200, b'{"ok":true}')
-    assert await WebhookInbox.filter(processed_at__isnull=True).count() == 1
+    row = await WebhookInbox.get()
+    assert row.processed_at is None
+    assert row.failed_at is None
+    assert row.attempts == 1
+    assert "database hiccup" in (row.last_error or "")
+    assert row.next_attempt_at is not None
+    assert row.next_attempt_at > row.received_at
     assert await ShipmentEvent.all().count() == 0
 
-    monkeypatch.setattr(shipments, "record_events", original)
-    assert await api.services.pushes.process_pending_pushes(10) == 1
-    assert await WebhookInbox.filter(processed_at__isnull=True).count() == 0
+    monkeypatch.setattr(shipments, "apply_pushes", original)
+    pushes = api.services.pushes
+    assert await pushes.process_pending_pushes(10) == 0  # not due before its backoff
+    later = row.next_attempt_at + timedelta(seconds=1)
+    assert await pushes.process_pending_pushes(10, now=later) == 1
+    row = await WebhookInbox.get()
+    assert row.processed_at is not None
+    assert row.attempts == 2
+    assert row.lease_owner is None
     assert await ShipmentEvent.all().count() == 2
-    assert await api.services.pushes.process_pending_pushes(10) == 0
+    assert await pushes.process_pending_pushes(10, now=later) == 0
+
+
+async def test_a_push_that_cannot_be_stored_is_not_acknowledged_and_not_applied(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    number = await booked(api)
+
+    def disk_full(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise OSError("disk full")
+
+    monkeypatch.setattr(WebhookInbox, "bulk_create", disk_full)
+    body = encode_push(number, events(number))
+    code, reply = await push(api, body, sign(SECRET, body))
+    assert code == 500
+    assert b'"error"' in reply
+    monkeypatch.undo()
+    # The carrier retries an unacknowledged push; nothing of the first attempt was kept.
+    assert await ShipmentEvent.all().count() == 0
+    assert await WebhookInbox.all().count() == 0
+    assert await push(api, body, sign(SECRET, body)) == (200, b'{"ok":true}')
+    assert await ShipmentEvent.all().count() == 2

@@ -1,4 +1,5 @@
-from datetime import UTC, datetime, timedelta
+import itertools
+from datetime import UTC, datetime, timedelta, timezone
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -70,3 +71,44 @@ def test_result_depends_only_on_the_set_of_events(events: list[TrackingEvent], r
     rng.shuffle(shuffled)
     assert merge_events(events, []) == merge_events(shuffled, shuffled)
     assert derive_status(events) is derive_status(shuffled)
+
+
+BEIJING = timezone(timedelta(hours=8))
+
+
+def test_mixed_utc_offsets_are_ordered_by_the_instant_not_the_text() -> None:
+    # 09:00 in Beijing is 01:00 UTC: before the 02:00 UTC scan, though "09:00+08:00" > "02:00+00:00" as text.
+    picked = TrackingEvent("SB1", datetime(2026, 11, 28, 9, tzinfo=BEIJING), Status.PICKED_UP, "P", "揽收")
+    moving = TrackingEvent("SB1", datetime(2026, 11, 28, 2, tzinfo=UTC), Status.IN_TRANSIT, "A", "到达")
+    delivered = TrackingEvent(
+        "SB1", datetime(2026, 11, 28, 11, tzinfo=BEIJING), Status.DELIVERED, "S", "签收"
+    )
+    late = TrackingEvent("SB1", datetime(2026, 11, 28, 4, tzinfo=UTC), Status.IN_TRANSIT, "A", "迟到")
+    assert picked.time.isoformat() > moving.time.isoformat()
+    for arrival in ([moving, picked, late, delivered], [delivered, late, picked, moving]):
+        assert merge_events(arrival, []) == [picked, moving, delivered, late]
+    # Walking by text would end on "delivered" (11:00+08:00 sorts last); by instant the late scan is last
+    # and the status still stays delivered.
+    assert derive_status([late, moving, delivered, picked]) is Status.DELIVERED
+    assert derive_status([picked, moving]) is Status.IN_TRANSIT
+
+
+def test_the_same_scan_in_two_offsets_is_one_event() -> None:
+    utc_copy = ev(30, Status.IN_TRANSIT, "ARR", "到达杭州")
+    beijing_copy = TrackingEvent(
+        "SB1", utc_copy.time.astimezone(BEIJING), utc_copy.status, utc_copy.raw_code, utc_copy.description
+    )
+    assert merge_events([utc_copy], [beijing_copy]) == merge_events([beijing_copy], [utc_copy])
+    assert len(merge_events([utc_copy], [beijing_copy])) == 1
+
+
+def test_ties_at_one_instant_are_broken_the_same_way_whatever_the_arrival_order() -> None:
+    same = [
+        ev(10, Status.IN_TRANSIT, "ARR", "到达杭州"),
+        ev(10, Status.IN_TRANSIT, "ARR", "到达宁波"),
+        ev(10, Status.IN_TRANSIT, "DEP", "离开杭州"),
+        ev(10, Status.OUT_FOR_DELIVERY, "OFD", "派件"),
+    ]
+    orders = {tuple(merge_events(list(p), [])) for p in itertools.permutations(same)}
+    assert len(orders) == 1
+    assert derive_status(same) is derive_status(list(reversed(same)))
