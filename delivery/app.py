@@ -38,7 +38,7 @@ from delivery.web import (
 )
 from delivery.web.citizen import CitizenTracking
 from delivery.web.errors import error_middleware
-from delivery.web.keys import CITIZEN, SERVICES, SETTINGS
+from delivery.web.keys import CITIZEN, OPEN_STREAMS, SERVICES, SETTINGS
 from delivery.web.ratelimit import TrackingLimits, TrackingRateLimiter
 from delivery.web.services import Services
 from scheduler import BackgroundJobs, BookingJob, PollIntervals, PollJob, pacers_for
@@ -54,6 +54,8 @@ def create_app(settings: Settings, *, run_jobs: bool = True) -> web.Application:
         client_max_size=int(settings.section("server")["max_body_bytes"]),
     )
     app[SETTINGS] = settings
+    app[OPEN_STREAMS] = set()
+    app.on_shutdown.append(stream_api.close_streams)
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(_services)
     app.cleanup_ctx.append(_citizen_tracking)

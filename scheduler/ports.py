@@ -21,6 +21,7 @@ class PollTask:
     carrier: str
     tracking_number: str
     phone_tail: str
+    lease: str = ""  # the claim this poll holds; a replica that outlived it must not overwrite the next claim
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,8 +60,11 @@ class TrackingStore(Protocol):
 
     async def record_poll_failure(self, shipment_id: int, error: str) -> ShipmentState: ...
 
-    async def schedule_poll(self, shipment_id: int, next_poll_at: datetime | None, *, expire: bool) -> None:
-        """Set the next poll time (None: stop polling) and release the lease."""
+    async def schedule_poll(
+        self, shipment_id: int, next_poll_at: datetime | None, *, expire: bool, lease: str = ""
+    ) -> None:
+        """Set the next poll time (None: stop polling) and release the lease. With `lease`, only while
+        that lease still holds the shipment: after a takeover the new holder plans the next poll."""
         ...
 
 

@@ -75,8 +75,9 @@ def start_service(tmp_path: Path, database_url: str) -> Iterator[Callable[..., S
     try:
         yield start
     finally:
-        for process, log in processes:
+        for process, _ in processes:  # all at once: replicas shut down side by side
             process.terminate()
+        for process, log in processes:
             try:
                 process.wait(timeout=20)
             except subprocess.TimeoutExpired:

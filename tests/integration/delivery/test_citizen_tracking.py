@@ -19,7 +19,8 @@ from delivery.app import create_app
 from delivery.domain.roles import Role
 from delivery.services.tokens import create_token
 from delivery.storage.models import Shipment
-from delivery.web.keys import CITIZEN
+from delivery.web.keys import CITIZEN, OPEN_STREAMS
+from delivery.web.stream_api import close_streams
 
 from .conftest import Api, ClientFactory, certificate_body, make_settings
 
@@ -189,6 +190,19 @@ async def test_stream_checks_the_phone_tail(api: Api, monkeypatch: pytest.Monkey
     response = await api.client.get(f"/api/track/{number}/stream", params={"phone_tail": "9999"})
     assert response.status == 404
     assert (await response.json())["error"]["code"] == "not_found"
+
+
+async def test_shutdown_ends_open_streams_at_once(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A phone left on the tracking page must not hold a replica's restart up for the re-check period."""
+    number = await booked(api, monkeypatch, FakeCarrier())
+    app = api.client.server.app
+    assert app is not None
+    async with api.client.get(f"/api/track/{number}/stream", params={"phone_tail": "1234"}) as stream:
+        await read_event(stream)
+        assert len(app[OPEN_STREAMS]) == 1
+        await close_streams(app)
+        assert await asyncio.wait_for(stream.content.read(), 5) == b""  # the server ended the stream
+    assert not app[OPEN_STREAMS]
 
 
 async def read_event(stream: Any) -> dict[str, Any]:

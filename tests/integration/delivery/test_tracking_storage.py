@@ -133,6 +133,23 @@ async def test_listeners_hear_of_changes_only(repo: ShipmentRepository) -> None:
     assert heard == [events[1].status.value, "expired"]
 
 
+async def test_a_poller_that_outlived_its_lease_leaves_the_new_holders_claim_alone(
+    repo: ShipmentRepository,
+) -> None:
+    shipment_id = await new_shipment("SLOW1", next_poll_at=BOOKED)
+    [slow] = await repo.claim_due_polls(BOOKED, 10, timedelta(seconds=30))
+    later = BOOKED + timedelta(minutes=1)  # the slow replica's lease ran out; another takes the shipment
+    [fresh] = await repo.claim_due_polls(later, 10, timedelta(seconds=30))
+    assert fresh.lease
+    assert fresh.lease != slow.lease
+    await repo.schedule_poll(shipment_id, later + timedelta(hours=9), expire=True, lease=slow.lease)
+    row = await Shipment.get(id=shipment_id)
+    assert (row.lease_owner, row.next_poll_at, row.status) == (fresh.lease, BOOKED, "info_received")
+    await repo.schedule_poll(shipment_id, later + timedelta(hours=2), expire=False, lease=fresh.lease)
+    row = await Shipment.get(id=shipment_id)
+    assert (row.lease_owner, row.next_poll_at) == (None, later + timedelta(hours=2))
+
+
 class CountingCarrier(Courier):
     code: ClassVar[str] = "counting"
     name: ClassVar[str] = "counting"

@@ -84,7 +84,9 @@ class MemoryStore:
         self.failures[shipment_id] = self.failures.get(shipment_id, 0) + 1
         return self._state(shipment_id, datetime.now(UTC))
 
-    async def schedule_poll(self, shipment_id: int, next_poll_at: datetime | None, *, expire: bool) -> None:
+    async def schedule_poll(
+        self, shipment_id: int, next_poll_at: datetime | None, *, expire: bool, lease: str = ""
+    ) -> None:
         self.scheduled[shipment_id] = next_poll_at
 
     def _state(self, shipment_id: int, now: datetime) -> ShipmentState:
