@@ -19,6 +19,7 @@ from datetime import datetime
 from couriers import Status, TrackingEvent
 from delivery.domain.masking import phone_tail
 from delivery.storage.models import Shipment
+from delivery.storage.shipments import shipment_state
 from delivery.web.representations import iso, tracking_json
 from scheduler import ShipmentState
 
@@ -52,15 +53,7 @@ class TrackingAnswer:
 def build_answer(
     shipment: Shipment, timeline: Sequence[TrackingEvent], *, clock: Callable[[], float] = time.monotonic
 ) -> TrackingAnswer:
-    state = ShipmentState(
-        shipment.id,
-        Status(shipment.status),
-        shipment.booked_at,
-        shipment.last_event_at,
-        shipment.last_push_at,
-        shipment.poll_failures,
-        shipment.last_checked_at,
-    )
+    state = shipment_state(shipment)
     document = tracking_json(shipment, timeline)
     heard = [t for t in (shipment.last_checked_at, shipment.last_push_at) if t is not None]
     document["as_of"] = iso(max(heard)) if heard else None

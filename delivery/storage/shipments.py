@@ -35,6 +35,7 @@ __all__ = [
     "ShipmentPage",
     "ShipmentRepository",
     "event_key",
+    "shipment_state",
     "to_domain_event",
 ]
 
@@ -229,7 +230,7 @@ class ShipmentRepository:
             )
         if fresh or shipment.status != before:
             await self._changed(shipment, timeline)
-        return _state(shipment)
+        return shipment_state(shipment)
 
     async def apply_pushes(
         self,
@@ -275,7 +276,7 @@ class ShipmentRepository:
         for key, shipment in sorted(found.items(), key=lambda item: item[1].id):
             before = shipment.status
             new, timeline = _merge(shipment, stored[shipment.id], wanted[key], source="push", now=now)
-            decision = plan(shipment.carrier, _state(shipment), now)
+            decision = plan(shipment.carrier, shipment_state(shipment), now)
             shipment.next_poll_at = decision.next_poll_at
             if decision.expire and not Status(shipment.status).terminal:
                 shipment.status = Status.EXPIRED.value
@@ -296,7 +297,7 @@ class ShipmentRepository:
         await Shipment.filter(id=shipment_id).update(
             poll_failures=F("poll_failures") + 1, last_error=error[:2000]
         )
-        return _state(await Shipment.get(id=shipment_id))
+        return shipment_state(await Shipment.get(id=shipment_id))
 
     async def schedule_poll(
         self, shipment_id: int, next_poll_at: datetime | None, *, expire: bool, lease: str = ""
@@ -324,7 +325,7 @@ class ShipmentRepository:
             await self._changed(await Shipment.get(id=shipment_id))
 
     async def state(self, shipment_id: int) -> ShipmentState:
-        return _state(await Shipment.get(id=shipment_id))
+        return shipment_state(await Shipment.get(id=shipment_id))
 
     async def find_by_tracking_number(self, carrier: str, tracking_number: str) -> Shipment | None:
         return await Shipment.filter(carrier=carrier, tracking_number=tracking_number).first()
@@ -436,7 +437,8 @@ def _merge(
     return rows, timeline
 
 
-def _state(shipment: Shipment) -> ShipmentState:
+def shipment_state(shipment: Shipment) -> ShipmentState:
+    """What poll planning needs to know of a stored shipment."""
     return ShipmentState(
         shipment.id,
         Status(shipment.status),
